@@ -1,0 +1,797 @@
+#include "eventstore/rocksdb/rocksdb_event_log.h"
+
+#include <algorithm>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "base/log.h"
+#include "base/status_macros.h"
+#include "eventstore/internal/record_codec.h"
+#include "eventstore/internal/sha256.h"
+#include "eventstore/rocksdb/status_util.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "rocksdb/utilities/checkpoint.h"
+#include "rocksdb/write_batch.h"
+
+namespace hub::eventstore {
+namespace {
+
+namespace ei = ::eventstore_internal;
+
+constexpr char kLogCf[] = "log";
+constexpr char kStreamsCf[] = "streams";
+constexpr char kIdempotencyCf[] = "idempotency";
+constexpr char kFormatKey[] = "format";
+constexpr char kFormatValue[] = "hub-eventlog/1";
+
+// Closing wakes waiters with this position so that "wait for position" never blocks shutdown.
+const std::string kZeroLink(ei::kDigestSize, '\0');
+
+class RocksDbEventLog final : public EventLog {
+ public:
+  RocksDbEventLog(std::string path, RocksDbOptions options)
+      : path_(std::move(path)),
+        options_(std::move(options)),
+        clock_(options_.clock ? *options_.clock : SystemClock::Get()) {}
+
+  ~RocksDbEventLog() override { Close(); }
+
+  absl::Status Init();
+
+  // hub::eventstore::EventLog
+  void AppendAsync(AppendRequest request, AppendCallback done) override;
+  absl::StatusOr<ReadStreamResult> ReadStream(const std::string& stream,
+                                              const ReadStreamOptions& options) override;
+  absl::StatusOr<ReadAllResult> ReadAll(const ReadAllOptions& options) override;
+  Head GetHead() override {
+    absl::MutexLock lock(&head_mu_);
+    return committed_;
+  }
+  WaitId NotifyWhenAvailable(GlobalPosition position, absl::AnyInvocable<void()> fn) override;
+  bool CancelWait(WaitId id) override;
+  bool WaitForPosition(GlobalPosition position, absl::Time deadline) override;
+  bool closing() const override {
+    absl::MutexLock lock(&head_mu_);
+    return closing_;
+  }
+  LogStats stats() const override {
+    absl::MutexLock lock(&head_mu_);
+    return stats_;
+  }
+  absl::StatusOr<VerifyReport> Verify(const VerifyOptions& options) override;
+  absl::Status Checkpoint(const std::string& dir) override;
+  void Close() override;
+
+ private:
+  struct PendingAppend {
+    AppendRequest request;
+    AppendCallback done;
+  };
+  struct IdempotencyEntry {
+    std::string digest;
+    AppendResult result;
+  };
+
+  void WriterLoop();
+  void ProcessBatch(std::vector<PendingAppend>& batch);
+  // The last version of `stream` as stored (kNoStreamVersion if absent).
+  absl::StatusOr<StreamVersion> LoadStreamVersion(const std::string& stream,
+                                                  const rocksdb::Snapshot* snapshot = nullptr);
+  absl::StatusOr<RecordedEvent> ReadAt(int64_t position);
+  // Moves waiters at or below `position` (all of them if closing) out for firing.
+  std::vector<absl::AnyInvocable<void()>> TakeReadyWaiters() ABSL_EXCLUSIVE_LOCKS_REQUIRED(head_mu_);
+
+  const std::string path_;
+  const RocksDbOptions options_;
+  Clock& clock_;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* log_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* streams_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* idempotency_cf_ = nullptr;
+
+  absl::Mutex queue_mu_;
+  std::deque<PendingAppend> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool accepting_ ABSL_GUARDED_BY(queue_mu_) = true;
+  std::thread writer_;
+
+  // Owned by the writer thread (and Init before it starts).
+  int64_t next_position_ = 0;
+  std::string last_link_ = kZeroLink;
+  bool failed_ = false;  // a synced write failed: its outcome is unknown until reopened
+
+  mutable absl::Mutex head_mu_;
+  Head committed_ ABSL_GUARDED_BY(head_mu_);
+  bool closing_ ABSL_GUARDED_BY(head_mu_) = false;
+  std::map<std::pair<int64_t, WaitId>, absl::AnyInvocable<void()>> waiters_
+      ABSL_GUARDED_BY(head_mu_);
+  absl::flat_hash_map<WaitId, int64_t> waiter_positions_ ABSL_GUARDED_BY(head_mu_);
+  WaitId next_wait_id_ ABSL_GUARDED_BY(head_mu_) = 1;
+  LogStats stats_ ABSL_GUARDED_BY(head_mu_);
+
+  absl::Mutex close_mu_;
+  bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
+};
+
+rocksdb::Options MakeDbOptions(const RocksDbOptions& options) {
+  rocksdb::Options db;
+  db.create_if_missing = options.create_if_missing;
+  db.create_missing_column_families = true;
+  db.max_background_jobs = 2;
+  db.keep_log_file_num = 5;
+  db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // Caps memtable memory across all column families (keeps hubd's footprint predictable).
+  db.db_write_buffer_size = 96 << 20;
+  return db;
+}
+
+rocksdb::ColumnFamilyOptions MakeCfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                           size_t write_buffer) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.write_buffer_size = write_buffer;
+  cf.max_write_buffer_number = 2;
+  return cf;
+}
+
+absl::Status RocksDbEventLog::Init() {
+  const rocksdb::Options db_options = MakeDbOptions(options_);
+  auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, MakeCfOptions(cache, 4 << 20)},
+      {kLogCf, MakeCfOptions(cache, 32 << 20)},
+      {kStreamsCf, MakeCfOptions(cache, 16 << 20)},
+      {kIdempotencyCf, MakeCfOptions(cache, 8 << 20)},
+  };
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (options_.read_only) {
+    if (!std::filesystem::exists(path_ + "/CURRENT")) {
+      return absl::NotFoundError(absl::StrCat("no event log in ", path_));
+    }
+    s = rocksdb::DB::OpenForReadOnly(db_options, path_, cfs, &handles_, &raw);
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(path_, ec);
+    if (ec) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot create data directory ", path_, ": ", ec.message()));
+    }
+    s = rocksdb::DB::Open(db_options, path_, cfs, &handles_, &raw);
+  }
+  if (!s.ok()) {
+    if (s.IsIOError() && absl::StrContains(absl::AsciiStrToLower(s.ToString()), "lock")) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("data directory ", path_,
+                       " is locked by another process (is another hubd running on it?)"));
+    }
+    return ei::FromRocksDb(s, absl::StrCat("opening event log in ", path_));
+  }
+  db_.reset(raw);
+  log_cf_ = handles_[1];
+  streams_cf_ = handles_[2];
+  idempotency_cf_ = handles_[3];
+
+  std::string format;
+  s = db_->Get(rocksdb::ReadOptions(), kFormatKey, &format);
+  if (s.IsNotFound()) {
+    if (!options_.read_only) {
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      HUB_RETURN_IF_ERROR(ei::FromRocksDb(db_->Put(wo, kFormatKey, kFormatValue), "format"));
+    }
+  } else if (!s.ok()) {
+    return ei::FromRocksDb(s, "reading format marker");
+  } else if (format != kFormatValue) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory ", path_, " holds format '", format,
+                     "'; this build reads '", kFormatValue, "'"));
+  }
+
+  // The head is the last record of the log column family.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), log_cf_));
+  it->SeekToLast();
+  if (it->Valid()) {
+    HUB_ASSIGN_OR_RETURN(int64_t position, ei::DecodePositionKey(it->key().ToStringView()));
+    HUB_ASSIGN_OR_RETURN(RecordedEvent last, ei::DecodeStoredRecord(it->value().ToStringView()));
+    if (last.position.value() != position) {
+      return absl::DataLossError(absl::StrCat("last record's key says position ", position,
+                                              " but the record says ", last.position.value()));
+    }
+    next_position_ = position + 1;
+    last_link_ = last.link;
+  }
+  HUB_RETURN_IF_ERROR(ei::FromRocksDb(it->status(), "reading log head"));
+  {
+    absl::MutexLock lock(&head_mu_);
+    committed_.position = GlobalPosition(next_position_ - 1);
+    committed_.link = last_link_;
+  }
+  if (!options_.read_only) writer_ = std::thread([this] { WriterLoop(); });
+  return absl::OkStatus();
+}
+
+void RocksDbEventLog::AppendAsync(AppendRequest request, AppendCallback done) {
+  if (options_.read_only) {
+    std::move(done)(absl::FailedPreconditionError("event log is open read-only"));
+    return;
+  }
+  if (absl::Status s = ValidateAppendRequest(request, options_.limits); !s.ok()) {
+    std::move(done)(std::move(s));
+    return;
+  }
+  if (clock_.Now() > request.deadline) {
+    std::move(done)(absl::DeadlineExceededError("deadline passed before the append was queued"));
+    return;
+  }
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (accepting_) {
+      queue_.push_back(PendingAppend{std::move(request), std::move(done)});
+      return;
+    }
+  }
+  std::move(done)(absl::UnavailableError("event log is closing"));
+}
+
+void RocksDbEventLog::WriterLoop() {
+  std::vector<PendingAppend> batch;
+  while (true) {
+    {
+      absl::MutexLock lock(&queue_mu_);
+      queue_mu_.Await(absl::Condition(
+          +[](RocksDbEventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mu_) {
+            return !self->queue_.empty() || !self->accepting_;
+          },
+          this));
+      if (queue_.empty()) return;  // closing and drained
+      while (!queue_.empty() && batch.size() < options_.max_batch_appends) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    ProcessBatch(batch);
+    batch.clear();
+  }
+}
+
+void RocksDbEventLog::ProcessBatch(std::vector<PendingAppend>& batch) {
+  std::vector<absl::StatusOr<AppendResult>> results(
+      batch.size(), absl::UnavailableError("event log is unavailable"));
+  if (failed_) {
+    for (auto& r : results) {
+      r = absl::UnavailableError("event log failed an earlier write; reopen it to recover");
+    }
+  } else {
+    const absl::Time now = clock_.Now();
+    rocksdb::WriteBatch wb;
+    absl::flat_hash_map<std::string, StreamVersion> versions;  // streams touched in this batch
+    absl::flat_hash_map<std::string, IdempotencyEntry> keys;   // keys claimed in this batch
+    int64_t next = next_position_;
+    std::string link = last_link_;
+    int64_t appends = 0;
+
+    for (size_t i = 0; i < batch.size(); ++i) {
+      AppendRequest& req = batch[i].request;
+      if (now > req.deadline) {
+        results[i] = absl::DeadlineExceededError(
+            "deadline passed before the append was written; nothing was written");
+        continue;
+      }
+      std::string key, digest;
+      if (!req.idempotency_key.empty()) {
+        key = ei::EncodeIdempotencyKey(req.stream, req.idempotency_key);
+        digest = ei::AppendDigest(req);
+        std::optional<IdempotencyEntry> prior;
+        if (auto it = keys.find(key); it != keys.end()) {
+          prior = it->second;
+        } else {
+          std::string value;
+          rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), idempotency_cf_, key, &value);
+          if (s.ok()) {
+            prior.emplace();
+            auto decoded = ei::DecodeIdempotencyValue(value, &prior->digest);
+            if (!decoded.ok()) {
+              results[i] = decoded.status();
+              continue;
+            }
+            prior->result = *decoded;
+          } else if (!s.IsNotFound()) {
+            results[i] = ei::FromRocksDb(s, "reading idempotency key");
+            continue;
+          }
+        }
+        if (prior) {
+          if (prior->digest == digest) {
+            AppendResult original = prior->result;
+            original.duplicate = true;
+            results[i] = original;
+          } else {
+            results[i] = absl::AlreadyExistsError(absl::StrCat(
+                "idempotency_key: '", req.idempotency_key, "' was already used on stream '",
+                req.stream, "' for a different append"));
+          }
+          continue;
+        }
+      }
+      StreamVersion current;
+      if (auto it = versions.find(req.stream); it != versions.end()) {
+        current = it->second;
+      } else {
+        auto loaded = LoadStreamVersion(req.stream);
+        if (!loaded.ok()) {
+          results[i] = loaded.status();
+          continue;
+        }
+        current = *loaded;
+      }
+      if (!req.expected.Matches(current)) {
+        results[i] = WrongExpectedVersionError(req.stream, req.expected, current);
+        continue;
+      }
+      AppendResult r;
+      r.first_version = current.Next();
+      r.first_position = GlobalPosition(next);
+      RecordedEvent rec;
+      rec.stream = req.stream;
+      rec.recorded_at = now;
+      for (NewEvent& e : req.events) {
+        rec.event_id = e.event_id.empty() ? ei::NewUuid() : std::move(e.event_id);
+        rec.type = std::move(e.type);
+        rec.schema_version = e.schema_version;
+        rec.payload = std::move(e.payload);
+        rec.metadata = std::move(e.metadata);
+        current = current.Next();
+        rec.stream_version = current;
+        rec.position = GlobalPosition(next);
+        std::string value = ei::EncodeCanonicalRecord(rec);
+        link = ei::ChainLink(link, value);
+        value.append(link);
+        const std::string position_key = ei::EncodePositionKey(next);
+        wb.Put(log_cf_, position_key, value);
+        wb.Put(streams_cf_, ei::EncodeStreamKey(req.stream, current.value()), position_key);
+        ++next;
+      }
+      r.last_version = current;
+      r.last_position = GlobalPosition(next - 1);
+      versions[req.stream] = current;
+      if (!key.empty()) {
+        wb.Put(idempotency_cf_, key, ei::EncodeIdempotencyValue(digest, r));
+        keys[key] = IdempotencyEntry{digest, r};
+      }
+      results[i] = r;
+      ++appends;
+    }
+
+    if (wb.Count() > 0) {
+      rocksdb::WriteOptions wo;
+      wo.sync = options_.sync;
+      rocksdb::Status s = db_->Write(wo, &wb);
+      if (!s.ok()) {
+        // The write may or may not be on disk: refuse everything until reopened, when the
+        // log's own content decides; clients retry with their idempotency keys.
+        failed_ = true;
+        HUB_LOG(ERROR) << "event log write failed: " << s.ToString();
+        for (auto& r : results) {
+          if (r.ok()) {
+            r = absl::UnavailableError(
+                "event log write failed; retry with the same idempotency key once it is "
+                "reopened");
+          }
+        }
+      } else {
+        const int64_t next_position_before = next_position_;
+        next_position_ = next;
+        last_link_ = link;
+        std::vector<absl::AnyInvocable<void()>> ready;
+        {
+          absl::MutexLock lock(&head_mu_);
+          committed_.position = GlobalPosition(next - 1);
+          committed_.link = link;
+          stats_.appends += appends;
+          stats_.events += next - next_position_before;
+          ++stats_.synced_writes;
+          ready = TakeReadyWaiters();
+        }
+        for (auto& fn : ready) fn();
+      }
+    }
+  }
+  for (size_t i = 0; i < batch.size(); ++i) std::move(batch[i].done)(std::move(results[i]));
+}
+
+std::vector<absl::AnyInvocable<void()>> RocksDbEventLog::TakeReadyWaiters() {
+  std::vector<absl::AnyInvocable<void()>> ready;
+  auto end = closing_ ? waiters_.end()
+                      : waiters_.lower_bound({committed_.position.value() + 1, 0});
+  for (auto it = waiters_.begin(); it != end;) {
+    waiter_positions_.erase(it->first.second);
+    ready.push_back(std::move(it->second));
+    it = waiters_.erase(it);
+  }
+  return ready;
+}
+
+EventLog::WaitId RocksDbEventLog::NotifyWhenAvailable(GlobalPosition position,
+                                                      absl::AnyInvocable<void()> fn) {
+  WaitId id;
+  {
+    absl::MutexLock lock(&head_mu_);
+    id = next_wait_id_++;
+    if (!closing_ && position > committed_.position) {
+      waiters_.emplace(std::make_pair(position.value(), id), std::move(fn));
+      waiter_positions_[id] = position.value();
+      return id;
+    }
+  }
+  fn();
+  return id;
+}
+
+bool RocksDbEventLog::CancelWait(WaitId id) {
+  absl::MutexLock lock(&head_mu_);
+  auto it = waiter_positions_.find(id);
+  if (it == waiter_positions_.end()) return false;
+  waiters_.erase({it->second, id});
+  waiter_positions_.erase(it);
+  return true;
+}
+
+bool RocksDbEventLog::WaitForPosition(GlobalPosition position, absl::Time deadline) {
+  absl::MutexLock lock(&head_mu_);
+  struct Args {
+    RocksDbEventLog* self;
+    GlobalPosition position;
+  } args{this, position};
+  head_mu_.AwaitWithDeadline(
+      absl::Condition(
+          +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return a->self->closing_ || a->self->committed_.position >= a->position;
+          },
+          &args),
+      deadline);
+  return committed_.position >= position;
+}
+
+absl::StatusOr<StreamVersion> RocksDbEventLog::LoadStreamVersion(
+    const std::string& stream, const rocksdb::Snapshot* snapshot) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  const std::string prefix = ei::StreamKeyPrefix(stream);
+  const std::string upper = ei::EncodeStreamKey(stream, -1);  // prefix || 0xff..ff
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, streams_cf_));
+  it->SeekForPrev(upper);
+  if (it->Valid() && it->key().starts_with(prefix)) {
+    const auto key = it->key();
+    if (key.size() != prefix.size() + 8) return absl::DataLossError("malformed stream index key");
+    return StreamVersion(static_cast<int64_t>(ei::ReadBigEndian64(key.data() + prefix.size())));
+  }
+  HUB_RETURN_IF_ERROR(ei::FromRocksDb(it->status(), "reading stream index"));
+  return kNoStreamVersion;
+}
+
+absl::StatusOr<RecordedEvent> RocksDbEventLog::ReadAt(int64_t position) {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), log_cf_, ei::EncodePositionKey(position), &value);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(absl::StrCat("stream index points at missing position ", position));
+  }
+  HUB_RETURN_IF_ERROR(ei::FromRocksDb(s, "reading log record"));
+  HUB_ASSIGN_OR_RETURN(RecordedEvent e, ei::DecodeStoredRecord(value));
+  if (e.position.value() != position) {
+    return absl::DataLossError(absl::StrCat("record at position ", position, " says position ",
+                                            e.position.value()));
+  }
+  return e;
+}
+
+absl::StatusOr<ReadStreamResult> RocksDbEventLog::ReadStream(const std::string& stream,
+                                                             const ReadStreamOptions& options) {
+  HUB_RETURN_IF_ERROR(ValidateStreamName(stream, options_.limits));
+  if (options.limit < 1) return absl::InvalidArgumentError("limit: must be >= 1");
+  const bool forward = options.direction == Direction::kForward;
+  if (forward && options.from.value() < 0) {
+    return absl::InvalidArgumentError("from_version: must be >= 0 when reading forward");
+  }
+  if (!forward && options.from.value() < -1) {
+    return absl::InvalidArgumentError("from_version: must be >= -1 when reading backward");
+  }
+  ReadStreamResult result;
+  HUB_ASSIGN_OR_RETURN(result.last_version, LoadStreamVersion(stream));
+  const int64_t last = result.last_version.value();
+  const std::string prefix = ei::StreamKeyPrefix(stream);
+  std::vector<std::string> position_keys;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_cf_));
+  int64_t version = 0;
+  if (forward) {
+    for (it->Seek(ei::EncodeStreamKey(stream, options.from.value()));
+         it->Valid() && it->key().starts_with(prefix) &&
+         static_cast<int>(position_keys.size()) < options.limit;
+         it->Next()) {
+      position_keys.push_back(it->value().ToString());
+      version = static_cast<int64_t>(ei::ReadBigEndian64(it->key().data() + prefix.size()));
+    }
+    result.end_of_stream = position_keys.empty() || version >= last;
+  } else {
+    const int64_t start = (options.from.value() == -1 || options.from.value() > last)
+                              ? last
+                              : options.from.value();
+    if (start >= 0) {
+      for (it->SeekForPrev(ei::EncodeStreamKey(stream, start));
+           it->Valid() && it->key().starts_with(prefix) &&
+           static_cast<int>(position_keys.size()) < options.limit;
+           it->Prev()) {
+        position_keys.push_back(it->value().ToString());
+        version = static_cast<int64_t>(ei::ReadBigEndian64(it->key().data() + prefix.size()));
+      }
+    }
+    result.end_of_stream = position_keys.empty() || version == 0;
+  }
+  HUB_RETURN_IF_ERROR(ei::FromRocksDb(it->status(), "reading stream index"));
+  result.events.reserve(position_keys.size());
+  for (const std::string& key : position_keys) {
+    HUB_ASSIGN_OR_RETURN(int64_t position, ei::DecodePositionKey(key));
+    HUB_ASSIGN_OR_RETURN(RecordedEvent e, ReadAt(position));
+    if (e.stream != stream) {
+      return absl::DataLossError(absl::StrCat("stream index for '", stream,
+                                              "' points at an event of '", e.stream, "'"));
+    }
+    result.events.push_back(std::move(e));
+  }
+  return result;
+}
+
+absl::StatusOr<ReadAllResult> RocksDbEventLog::ReadAll(const ReadAllOptions& options) {
+  if (options.from.value() < 0) return absl::InvalidArgumentError("from_position: must be >= 0");
+  if (options.limit < 1) return absl::InvalidArgumentError("limit: must be >= 1");
+  ReadAllResult result;
+  result.next = options.from;
+  // Only committed events: a reader never sees an append before it is acknowledged.
+  const int64_t head = GetHead().position.value();
+  if (options.from.value() > head) {
+    result.end_of_log = true;
+    return result;
+  }
+  const std::string upper = ei::EncodePositionKey(head + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  ro.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf_));
+  int64_t expected = options.from.value();
+  int64_t scanned = 0;
+  const bool filtered = !options.stream_prefix.empty() || !options.event_type.empty();
+  for (it->Seek(ei::EncodePositionKey(expected));
+       it->Valid() && static_cast<int>(result.events.size()) < options.limit &&
+       scanned < options.max_scan;
+       it->Next(), ++expected, ++scanned) {
+    HUB_ASSIGN_OR_RETURN(int64_t position, ei::DecodePositionKey(it->key().ToStringView()));
+    if (position != expected) {
+      return absl::DataLossError(absl::StrCat("log has a gap at position ", expected));
+    }
+    HUB_ASSIGN_OR_RETURN(RecordedEvent e, ei::DecodeStoredRecord(it->value().ToStringView()));
+    if (e.position.value() != position) {
+      return absl::DataLossError(absl::StrCat("record at position ", position,
+                                              " says position ", e.position.value()));
+    }
+    if (filtered && ((!options.stream_prefix.empty() &&
+                      !absl::StartsWith(e.stream, options.stream_prefix)) ||
+                     (!options.event_type.empty() && e.type != options.event_type))) {
+      if ((scanned & 1023) == 1023 && clock_.Now() > options.deadline) {
+        return absl::DeadlineExceededError("deadline passed while scanning the log");
+      }
+      continue;
+    }
+    result.events.push_back(std::move(e));
+  }
+  HUB_RETURN_IF_ERROR(ei::FromRocksDb(it->status(), "reading log"));
+  if (expected <= head && static_cast<int>(result.events.size()) < options.limit &&
+      scanned < options.max_scan) {
+    return absl::DataLossError(absl::StrCat("log ends at position ", expected - 1,
+                                            " but its head is ", head));
+  }
+  result.next = GlobalPosition(expected);
+  result.end_of_log = expected > head;
+  return result;
+}
+
+absl::StatusOr<VerifyReport> RocksDbEventLog::Verify(const VerifyOptions& options) {
+  VerifyReport report;
+  report.head = GetHead();
+  const int64_t head = report.head.position.value();
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  auto release = [&] { db_->ReleaseSnapshot(snapshot); };
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  ro.readahead_size = 2 << 20;
+  ro.fill_cache = false;
+  auto fail = [&](int64_t position, std::string problem) {
+    report.ok = false;
+    report.first_bad_position = GlobalPosition(position);
+    report.problem = std::move(problem);
+  };
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, log_cf_));
+  absl::flat_hash_map<std::string, int64_t> stream_versions;
+  std::string link = kZeroLink;
+  int64_t expected = 0;
+  for (it->SeekToFirst(); it->Valid() && expected <= head && report.ok; it->Next(), ++expected) {
+    auto position = ei::DecodePositionKey(it->key().ToStringView());
+    if (!position.ok()) {
+      fail(expected, "a log key is malformed");
+      break;
+    }
+    if (*position != expected) {
+      fail(expected, absl::StrCat("position ", expected, " is missing (next is ", *position, ")"));
+      break;
+    }
+    std::string_view canonical;
+    auto record = ei::DecodeStoredRecord(it->value().ToStringView(), &canonical);
+    if (!record.ok()) {
+      fail(expected, absl::StrCat("record does not decode: ", record.status().message()));
+      break;
+    }
+    if (record->position.value() != expected) {
+      fail(expected, absl::StrCat("record says position ", record->position.value()));
+      break;
+    }
+    link = ei::ChainLink(link, canonical);
+    if (link != record->link) {
+      fail(expected, "hash chain broken: the record or an earlier one was altered");
+      break;
+    }
+    int64_t& last_version = stream_versions.try_emplace(record->stream, -1).first->second;
+    if (record->stream_version.value() != last_version + 1) {
+      fail(expected, absl::StrCat("stream '", record->stream, "' jumps from version ",
+                                  last_version, " to ", record->stream_version.value()));
+      break;
+    }
+    last_version = record->stream_version.value();
+    std::string indexed;
+    rocksdb::Status s = db_->Get(
+        ro, streams_cf_, ei::EncodeStreamKey(record->stream, last_version), &indexed);
+    if (!s.ok() || indexed != it->key().ToStringView()) {
+      fail(expected, absl::StrCat("stream index entry for '", record->stream, "' version ",
+                                  last_version, " is missing or wrong"));
+      break;
+    }
+    if (options.expected_position && options.expected_position->value() == expected &&
+        link != options.expected_link) {
+      fail(expected, "link differs from the head noted earlier: history before it changed");
+      break;
+    }
+    ++report.events_checked;
+    if (options.progress && options.progress_every > 0 &&
+        report.events_checked % options.progress_every == 0) {
+      options.progress(GlobalPosition(expected));
+    }
+  }
+  absl::Status status = ei::FromRocksDb(it->status(), "verifying log");
+  it.reset();
+  release();
+  HUB_RETURN_IF_ERROR(status);
+  if (report.ok && expected <= head) {
+    fail(expected, absl::StrCat("log ends before its head ", head));
+  }
+  if (report.ok && options.expected_position && options.expected_position->value() > head) {
+    fail(head + 1, absl::StrCat("noted head position ", options.expected_position->value(),
+                                " is beyond the log's end ", head));
+  }
+  return report;
+}
+
+absl::Status RocksDbEventLog::Checkpoint(const std::string& dir) {
+  if (std::filesystem::exists(dir)) {
+    return absl::AlreadyExistsError(absl::StrCat("directory: ", dir, " already exists"));
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  HUB_RETURN_IF_ERROR(ei::FromRocksDb(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return ei::FromRocksDb(checkpoint->CreateCheckpoint(dir), "creating checkpoint");
+}
+
+void RocksDbEventLog::Close() {
+  absl::MutexLock close_lock(&close_mu_);
+  if (closed_) return;
+  closed_ = true;
+  std::vector<absl::AnyInvocable<void()>> ready;
+  {
+    absl::MutexLock lock(&head_mu_);
+    closing_ = true;
+    ready = TakeReadyWaiters();
+  }
+  for (auto& fn : ready) fn();
+  {
+    absl::MutexLock lock(&queue_mu_);
+    accepting_ = false;
+  }
+  if (writer_.joinable()) writer_.join();  // completes every queued append first
+  if (db_ == nullptr) return;
+  if (!options_.read_only) {
+    // A clean close leaves nothing to replay from the WAL at the next start.
+    rocksdb::FlushOptions flush;
+    if (rocksdb::Status s = db_->Flush(flush, handles_); !s.ok()) {
+      HUB_LOG(WARNING) << "flush on close failed (the WAL still has everything): "
+                       << s.ToString();
+    }
+  }
+  for (auto* h : handles_) {
+    if (rocksdb::Status s = db_->DestroyColumnFamilyHandle(h); !s.ok()) {
+      HUB_LOG(WARNING) << "closing column family: " << s.ToString();
+    }
+  }
+  handles_.clear();
+  if (rocksdb::Status s = db_->Close(); !s.ok()) {
+    HUB_LOG(WARNING) << "closing event log: " << s.ToString();
+  }
+  db_.reset();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksDbEventLog(const std::string& path,
+                                                              const RocksDbOptions& options) {
+  if (path.empty()) return absl::InvalidArgumentError("data_dir: required");
+  if (options.max_batch_appends == 0) {
+    return absl::InvalidArgumentError("max_batch_appends: must be >= 1");
+  }
+  auto log = std::make_unique<RocksDbEventLog>(path, options);
+  HUB_RETURN_IF_ERROR(log->Init());
+  return log;
+}
+
+absl::Status RestoreRocksDbCheckpoint(const std::string& checkpoint_dir,
+                                      const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(data_dir, ec) && !fs::is_empty(data_dir, ec)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data_dir: ", data_dir, " is not empty; restore only into an empty place"));
+  }
+  {
+    RocksDbOptions ro;
+    ro.read_only = true;
+    HUB_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> backup,
+                         OpenRocksDbEventLog(checkpoint_dir, ro));
+    HUB_ASSIGN_OR_RETURN(VerifyReport report, backup->Verify(VerifyOptions{}));
+    if (!report.ok) {
+      return absl::DataLossError(absl::StrCat("checkpoint ", checkpoint_dir,
+                                              " fails verification at position ",
+                                              report.first_bad_position->value(), ": ",
+                                              report.problem));
+    }
+  }
+  // Copy beside the target, then rename: a half-copied restore is never mistaken for a log.
+  const std::string staging = data_dir + ".restoring";
+  fs::remove_all(staging, ec);
+  fs::create_directories(fs::path(staging).parent_path().empty() ? fs::path(".")
+                                                                  : fs::path(staging).parent_path(),
+                         ec);
+  fs::copy(checkpoint_dir, staging, fs::copy_options::recursive, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("copying checkpoint: ", ec.message()));
+  }
+  fs::remove(data_dir, ec);  // empty or absent
+  fs::rename(staging, data_dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("installing restore: ", ec.message()));
+  return absl::OkStatus();
+}
+
+}  // namespace hub::eventstore
