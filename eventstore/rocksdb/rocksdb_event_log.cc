@@ -124,7 +124,13 @@ class RocksDbEventLog final : public EventLog {
 
   absl::Mutex close_mu_;
   bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
+  // Held shared by every read and exclusively while Close tears the database down, so a read
+  // racing a shutdown gets kUnavailable instead of touching a closed database.
+  absl::Mutex db_mu_;
+  bool db_open_ ABSL_GUARDED_BY(db_mu_) = true;
 };
+
+constexpr char kClosedMessage[] = "event log is closed";
 
 rocksdb::Options MakeDbOptions(const RocksDbOptions& options) {
   rocksdb::Options db;
@@ -505,6 +511,8 @@ absl::StatusOr<RecordedEvent> RocksDbEventLog::ReadAt(int64_t position) {
 
 absl::StatusOr<ReadStreamResult> RocksDbEventLog::ReadStream(const std::string& stream,
                                                              const ReadStreamOptions& options) {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  if (!db_open_) return absl::UnavailableError(kClosedMessage);
   HUB_RETURN_IF_ERROR(ValidateStreamName(stream, options_.limits));
   if (options.limit < 1) return absl::InvalidArgumentError("limit: must be >= 1");
   const bool forward = options.direction == Direction::kForward;
@@ -560,6 +568,8 @@ absl::StatusOr<ReadStreamResult> RocksDbEventLog::ReadStream(const std::string& 
 }
 
 absl::StatusOr<ReadAllResult> RocksDbEventLog::ReadAll(const ReadAllOptions& options) {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  if (!db_open_) return absl::UnavailableError(kClosedMessage);
   if (options.from.value() < 0) return absl::InvalidArgumentError("from_position: must be >= 0");
   if (options.limit < 1) return absl::InvalidArgumentError("limit: must be >= 1");
   ReadAllResult result;
@@ -614,6 +624,8 @@ absl::StatusOr<ReadAllResult> RocksDbEventLog::ReadAll(const ReadAllOptions& opt
 }
 
 absl::StatusOr<VerifyReport> RocksDbEventLog::Verify(const VerifyOptions& options) {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  if (!db_open_) return absl::UnavailableError(kClosedMessage);
   VerifyReport report;
   report.head = GetHead();
   const int64_t head = report.head.position.value();
@@ -698,6 +710,8 @@ absl::StatusOr<VerifyReport> RocksDbEventLog::Verify(const VerifyOptions& option
 }
 
 absl::Status RocksDbEventLog::Checkpoint(const std::string& dir) {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  if (!db_open_) return absl::UnavailableError(kClosedMessage);
   if (std::filesystem::exists(dir)) {
     return absl::AlreadyExistsError(absl::StrCat("directory: ", dir, " already exists"));
   }
@@ -723,6 +737,8 @@ void RocksDbEventLog::Close() {
     accepting_ = false;
   }
   if (writer_.joinable()) writer_.join();  // completes every queued append first
+  absl::MutexLock db_lock(&db_mu_);
+  db_open_ = false;
   if (db_ == nullptr) return;
   if (!options_.read_only) {
     // A clean close leaves nothing to replay from the WAL at the next start.

@@ -369,6 +369,8 @@ TEST_F(RocksDbEventLogTest, CloseWakesWaitersAndRefusesAppends) {
   EXPECT_TRUE(log_->closing());
   EXPECT_THAT(log_->Append(Req("s", ExpectedVersion::Any())),
               StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(log_->ReadAll({}), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(log_->ReadStream("s", {}), StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST_F(RocksDbEventLogTest, ConcurrentAppendsShareSyncs) {
