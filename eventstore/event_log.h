@@ -207,8 +207,9 @@ class EventLog {
   // The last committed (synced and visible) event.
   virtual Head GetHead() = 0;
 
-  // Calls `fn` once, from some log thread, as soon as an event at `position` is committed or
-  // the log is closing. Returns an id for CancelWait. `fn` must not call back into waits.
+  // Calls `fn` once as soon as an event at `position` is committed or the log is closing:
+  // on the writer thread, or inline on the caller's thread if that is already so. Returns an
+  // id for CancelWait. `fn` must be short and must not call back into waits.
   virtual WaitId NotifyWhenAvailable(GlobalPosition position, absl::AnyInvocable<void()> fn) = 0;
   // Cancels a wait; returns false if it already fired (or is firing).
   virtual bool CancelWait(WaitId id) = 0;

@@ -175,6 +175,9 @@ absl::Status RocksDbEventLog::Init() {
     s = rocksdb::DB::OpenForReadOnly(db_options, path_, cfs, &handles_, &raw);
   } else {
     std::error_code ec;
+    if (!options_.create_if_missing && !std::filesystem::exists(path_ + "/CURRENT")) {
+      return absl::NotFoundError(absl::StrCat("no event log in ", path_));
+    }
     std::filesystem::create_directories(path_, ec);
     if (ec) {
       return absl::UnavailableError(

@@ -1,0 +1,108 @@
+#include "services/eventstore/event_store_service.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "base/status_macros.h"
+#include "services/common/deadline.h"
+#include "services/common/grpc_status.h"
+#include "services/eventstore/translate.h"
+
+namespace hub::services {
+namespace {
+
+// Maps a finished append onto the call: the response on success; on ABORTED, the actual
+// version also as trailing metadata so that a client can retry without parsing the message.
+grpc::Status CompleteAppend(const absl::StatusOr<eventstore::AppendResult>& result,
+                            grpc::CallbackServerContext& context,
+                            api::v1::AppendResponse& response) {
+  if (result.ok()) {
+    AppendResultToProto(*result, &response);
+    return grpc::Status::OK;
+  }
+  if (std::optional<StreamVersion> actual = eventstore::ActualVersion(result.status())) {
+    context.AddTrailingMetadata(kActualVersionMetadataKey, std::to_string(actual->value()));
+  }
+  return ToGrpcStatus(result.status());
+}
+
+}  // namespace
+
+EventStoreService::EventStoreService(eventstore::EventLog& log, const Options& options)
+    : log_(log), options_(options), runner_("hub-subscribe") {}
+
+void EventStoreService::Shutdown() {
+  subscribers_.StopAll(grpc::Status(grpc::UNAVAILABLE, "server shutting down"));
+}
+
+grpc::ServerUnaryReactor* EventStoreService::Append(grpc::CallbackServerContext* context,
+                                                    const api::v1::AppendRequest* request,
+                                                    api::v1::AppendResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<eventstore::AppendRequest> append = AppendRequestFromProto(
+      *request, DeadlineFromGrpc(context->deadline()), options_.limits);
+  if (!append.ok()) {
+    reactor->Finish(ToGrpcStatus(append.status()));
+    return reactor;
+  }
+  // Finished from the log's writer thread once the group's synced write is done; the call
+  // (context, response) stays valid until Finish.
+  log_.AppendAsync(*std::move(append),
+                   [reactor, context, response](
+                       absl::StatusOr<eventstore::AppendResult> result) mutable {
+                     reactor->Finish(CompleteAppend(result, *context, *response));
+                   });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* EventStoreService::ReadStream(grpc::CallbackServerContext* context,
+                                                        const api::v1::ReadStreamRequest* request,
+                                                        api::v1::ReadStreamResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(ReadStreamImpl(*request, *response)));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* EventStoreService::ReadAll(grpc::CallbackServerContext* context,
+                                                     const api::v1::ReadAllRequest* request,
+                                                     api::v1::ReadAllResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(
+      ToGrpcStatus(ReadAllImpl(DeadlineFromGrpc(context->deadline()), *request, *response)));
+  return reactor;
+}
+
+grpc::ServerWriteReactor<api::v1::SubscribeResponse>* EventStoreService::Subscribe(
+    grpc::CallbackServerContext* context, const api::v1::SubscribeRequest* request) {
+  services_internal::SubscribeEnv env{
+      .log = &log_,
+      .runner = &runner_,
+      .subscribers = &subscribers_,
+      .limits = options_.limits,
+      .batch_size = options_.subscribe_batch_size,
+      .max_scan = options_.subscribe_max_scan,
+  };
+  return services_internal::SubscribeReactor::Start(env, context, *request);
+}
+
+absl::Status EventStoreService::ReadStreamImpl(const api::v1::ReadStreamRequest& request,
+                                               api::v1::ReadStreamResponse& response) {
+  HUB_ASSIGN_OR_RETURN(ReadStreamQuery query, ReadStreamQueryFromProto(request, options_.limits));
+  HUB_ASSIGN_OR_RETURN(eventstore::ReadStreamResult result,
+                       log_.ReadStream(query.stream, query.options));
+  ReadStreamResultToProto(result, kMaxReadResponseBytes, &response);
+  return absl::OkStatus();
+}
+
+absl::Status EventStoreService::ReadAllImpl(absl::Time deadline,
+                                            const api::v1::ReadAllRequest& request,
+                                            api::v1::ReadAllResponse& response) {
+  HUB_ASSIGN_OR_RETURN(eventstore::ReadAllOptions options,
+                       ReadAllOptionsFromProto(request, deadline, options_.limits));
+  HUB_ASSIGN_OR_RETURN(eventstore::ReadAllResult result, log_.ReadAll(options));
+  ReadAllResultToProto(result, kMaxReadResponseBytes, &response);
+  return absl::OkStatus();
+}
+
+}  // namespace hub::services

@@ -1,0 +1,37 @@
+// LogAdminService: the hub.api.v1.LogAdmin gRPC service (head, verify, backup) over an
+// EventLog, for hubctl --server against a running hubd.
+//
+// Uses gRPC's synchronous API on purpose: Verify walks the whole log and Backup copies it, so
+// each may take minutes; the sync API gives them threads of their own instead of holding a
+// callback thread that other calls need. Operator calls are rare, so the thread cost is nil.
+// Backup writes to a path on the server's file system, so the service must be exposed only to
+// operators (there is no caller authentication yet).
+// Thread-safe; the log must outlive the service.
+#pragma once
+
+#include "eventstore/event_log.h"
+#include "grpcpp/grpcpp.h"
+#include "hub/api/v1/event_store_service.grpc.pb.h"
+
+namespace hub::services {
+
+class LogAdminService final : public api::v1::LogAdmin::Service {
+ public:
+  explicit LogAdminService(eventstore::EventLog& log) : log_(log) {}
+
+  // hub::api::v1::LogAdmin::Service
+  grpc::Status GetHead(grpc::ServerContext* context, const api::v1::GetHeadRequest* request,
+                       api::v1::GetHeadResponse* response) override;
+  grpc::Status Verify(grpc::ServerContext* context, const api::v1::VerifyRequest* request,
+                      api::v1::VerifyResponse* response) override;
+  grpc::Status Backup(grpc::ServerContext* context, const api::v1::BackupRequest* request,
+                      api::v1::BackupResponse* response) override;
+
+ private:
+  absl::Status VerifyImpl(const api::v1::VerifyRequest& request, api::v1::VerifyResponse& response);
+  absl::Status BackupImpl(const api::v1::BackupRequest& request, api::v1::BackupResponse& response);
+
+  eventstore::EventLog& log_;
+};
+
+}  // namespace hub::services

@@ -1,0 +1,580 @@
+// End-to-end tests: the real hubd binary started as a child process on 127.0.0.1:0 over a
+// fresh data directory, driven by real gRPC clients and by the real hubctl binary.
+//
+// Each test owns its temp dir and ports; every child is killed by an RAII guard even when an
+// assertion fails. Waiting on a child (its port file, its exit) polls with short sleeps and a
+// deadline: there is nothing else to wait on across a process boundary.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "hub/api/v1/event_store_service.grpc.pb.h"
+#include "tests/testing/temp_dir.h"
+
+extern char** environ;
+
+namespace hub {
+namespace {
+
+namespace api = ::hub::api::v1;
+using ::grpc::health::v1::HealthCheckRequest;
+using ::grpc::health::v1::HealthCheckResponse;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr char kHubdPath[] = HUBD_PATH;
+constexpr char kHubctlPath[] = HUBCTL_PATH;
+constexpr absl::Duration kStartTimeout = absl::Seconds(30);
+constexpr absl::Duration kStopTimeout = absl::Seconds(5);  // "exits within a few seconds"
+
+// hubd's shutdown waits for each client to acknowledge its GOAWAY. A gRPC client polls an
+// idle channel only every 5 s by default, so an idle channel of this process would make every
+// stop take ~5 s; poll often instead (read once, at gRPC's first initialisation).
+[[maybe_unused]] const bool kFastIdlePolling = [] {
+  return ::setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "20", 1) == 0;
+}();
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// A child process, killed (SIGKILL) and reaped on destruction if still running.
+class ChildProcess {
+ public:
+  // Starts `argv` with stdout and stderr redirected to the given files.
+  static absl::StatusOr<std::unique_ptr<ChildProcess>> Spawn(const std::vector<std::string>& argv,
+                                                             const std::string& stdout_path,
+                                                             const std::string& stderr_path) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<char*> args;
+    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    const int error = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (error != 0) {
+      return absl::InternalError(absl::StrCat("posix_spawn ", argv[0], ": ", strerror(error)));
+    }
+    return std::unique_ptr<ChildProcess>(new ChildProcess(pid));
+  }
+
+  ~ChildProcess() {
+    if (!exit_code_.has_value()) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+
+  void Signal(int signal) { ::kill(pid_, signal); }
+
+  // The exit code (128 + signal if killed by one), or nullopt if still running at `timeout`.
+  std::optional<int> WaitForExit(absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (!exit_code_.has_value()) {
+      int status = 0;
+      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+      if (done == pid_) {
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      } else if (absl::Now() > deadline) {
+        return std::nullopt;
+      } else {
+        absl::SleepFor(absl::Milliseconds(5));
+      }
+    }
+    return exit_code_;
+  }
+
+  bool running() { return !WaitForExit(absl::ZeroDuration()).has_value(); }
+
+ private:
+  explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  pid_t pid_;
+  std::optional<int> exit_code_;
+};
+
+// A hubd child serving on 127.0.0.1:port.
+struct Hubd {
+  std::unique_ptr<ChildProcess> process;
+  int port = 0;
+  std::string stderr_path;
+
+  std::string address() const { return absl::StrCat("127.0.0.1:", port); }
+  std::string log() const { return ReadFile(stderr_path); }
+  std::shared_ptr<grpc::Channel> Channel() const {
+    return grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+  }
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::chrono::system_clock::time_point CallDeadline() {
+  return std::chrono::system_clock::now() + std::chrono::seconds(30);
+}
+
+class HubdE2eTest : public ::testing::Test {
+ protected:
+  std::string NextPath(const std::string& what) {
+    return dir_.Sub(absl::StrCat(what, ".", ++files_));
+  }
+
+  // Starts hubd with `flags` (plus --listen, --port_file unless `use_flags_only`) and waits
+  // for its port file.
+  absl::StatusOr<Hubd> StartHubd(const std::string& data_dir,
+                                 std::vector<std::string> extra_flags = {}) {
+    const std::string port_file = NextPath("port");
+    std::vector<std::string> argv = {kHubdPath, "--listen=127.0.0.1:0",
+                                     "--port_file=" + port_file, "--data_dir=" + data_dir};
+    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+    return StartHubdWithArgs(argv, port_file);
+  }
+
+  absl::StatusOr<Hubd> StartHubdWithArgs(const std::vector<std::string>& argv,
+                                         const std::string& port_file) {
+    Hubd hubd;
+    hubd.stderr_path = NextPath("hubd.stderr");
+    absl::StatusOr<std::unique_ptr<ChildProcess>> process =
+        ChildProcess::Spawn(argv, NextPath("hubd.stdout"), hubd.stderr_path);
+    if (!process.ok()) return process.status();
+    hubd.process = *std::move(process);
+    const absl::Time deadline = absl::Now() + kStartTimeout;
+    while (true) {
+      // The file is renamed into place whole, so any content seen is the full port line.
+      const std::string content = ReadFile(port_file);
+      if (!content.empty()) {
+        if (!absl::SimpleAtoi(absl::StripSuffix(content, "\n"), &hubd.port) || hubd.port <= 0) {
+          return absl::InternalError("bad port file: " + content);
+        }
+        return hubd;
+      }
+      if (!hubd.process->running()) {
+        return absl::InternalError("hubd exited before listening: " + hubd.log());
+      }
+      if (absl::Now() > deadline) return absl::DeadlineExceededError("hubd did not start");
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  }
+
+  // Sends SIGTERM and returns the exit code (nullopt if it did not exit in time).
+  static std::optional<int> Stop(Hubd& hubd) {
+    hubd.process->Signal(SIGTERM);
+    return hubd.process->WaitForExit(kStopTimeout);
+  }
+
+  CommandResult Hubctl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {kHubctlPath};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string out = NextPath("hubctl.stdout");
+    const std::string err = NextPath("hubctl.stderr");
+    CommandResult result;
+    absl::StatusOr<std::unique_ptr<ChildProcess>> process = ChildProcess::Spawn(argv, out, err);
+    if (!process.ok()) {
+      ADD_FAILURE() << process.status();
+      return result;
+    }
+    std::optional<int> code = (*process)->WaitForExit(absl::Seconds(60));
+    EXPECT_TRUE(code.has_value()) << "hubctl did not finish";
+    result.exit_code = code.value_or(-1);
+    result.out = ReadFile(out);
+    result.err = ReadFile(err);
+    return result;
+  }
+
+  static api::AppendResponse Append(api::EventStore::Stub& stub, const std::string& stream,
+                                    int count, const std::string& type = "NoteAdded") {
+    api::AppendRequest request;
+    request.set_stream(stream);
+    request.mutable_expected_version()->set_any(true);
+    for (int i = 0; i < count; ++i) {
+      api::NewEvent* event = request.add_events();
+      event->set_type(type);
+      event->set_payload(absl::StrCat(stream, "#", i));
+      event->mutable_metadata()->set_actor_agency("council");
+    }
+    grpc::ClientContext context;
+    context.set_deadline(CallDeadline());
+    api::AppendResponse response;
+    const grpc::Status status = stub.Append(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  static api::GetHeadResponse Head(const Hubd& hubd) {
+    auto admin = api::LogAdmin::NewStub(hubd.Channel());
+    grpc::ClientContext context;
+    context.set_deadline(CallDeadline());
+    api::GetHeadResponse head;
+    const grpc::Status status = admin->GetHead(&context, api::GetHeadRequest(), &head);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return head;
+  }
+
+  static HealthCheckResponse::ServingStatus Health(const Hubd& hubd, const std::string& service) {
+    auto health = grpc::health::v1::Health::NewStub(hubd.Channel());
+    grpc::ClientContext context;
+    context.set_deadline(CallDeadline());
+    HealthCheckRequest request;
+    request.set_service(service);
+    HealthCheckResponse response;
+    const grpc::Status status = health->Check(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.status();
+  }
+
+  // Asks the server reflection service to list services; returns the raw response bytes (the
+  // reflection protos are not part of this build, so the request is encoded by hand:
+  // ServerReflectionRequest{list_services: ""} is field 7, length 0).
+  static std::string ListServicesByReflection(const Hubd& hubd) {
+    grpc::GenericStub stub(hubd.Channel());
+    grpc::CompletionQueue cq;
+    grpc::ClientContext context;
+    context.set_deadline(CallDeadline());
+    std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call = stub.PrepareCall(
+        &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+    auto step = [&cq](intptr_t want) {
+      void* tag = nullptr;
+      bool ok = false;
+      return cq.Next(&tag, &ok) && reinterpret_cast<intptr_t>(tag) == want && ok;
+    };
+    call->StartCall(reinterpret_cast<void*>(1));
+    bool ok = step(1);
+    const char request[] = {0x3a, 0x00};
+    grpc::Slice slice(request, sizeof(request));
+    grpc::ByteBuffer out(&slice, 1);
+    if (ok) {
+      call->Write(out, reinterpret_cast<void*>(2));
+      ok = step(2);
+    }
+    if (ok) {
+      call->WritesDone(reinterpret_cast<void*>(3));
+      ok = step(3);
+    }
+    grpc::ByteBuffer in;
+    if (ok) {
+      call->Read(&in, reinterpret_cast<void*>(4));
+      ok = step(4);
+    }
+    grpc::Status status;
+    call->Finish(&status, reinterpret_cast<void*>(5));
+    step(5);
+    cq.Shutdown();
+    void* tag = nullptr;
+    bool drained_ok = false;
+    while (cq.Next(&tag, &drained_ok)) {
+    }
+    const bool read = ok && status.ok();
+    std::vector<grpc::Slice> slices;
+    std::string bytes;
+    if (read && in.Dump(&slices).ok()) {
+      for (const grpc::Slice& s : slices) {
+        bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      }
+    }
+    return bytes;
+  }
+
+  // The value after "link " in hubctl head's output.
+  static std::string LinkLine(const std::string& out) {
+    for (absl::string_view line : absl::StrSplit(out, '\n')) {
+      if (absl::ConsumePrefix(&line, "link ")) return std::string(line);
+    }
+    return "";
+  }
+
+  testing::TempDir dir_;
+  int files_ = 0;
+};
+
+TEST_F(HubdE2eTest, ServesHealthAppendReadAndSubscribeThenStopsCleanlyOnSigterm) {
+  absl::StatusOr<Hubd> hubd = StartHubd(dir_.Sub("data"));
+  ASSERT_TRUE(hubd.ok()) << hubd.status();
+  EXPECT_THAT(hubd->log(), HasSubstr(absl::StrCat("hubd listening on ", hubd->address())));
+  EXPECT_EQ(Health(*hubd, ""), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health(*hubd, "hub.api.v1.EventStore"), HealthCheckResponse::SERVING);
+  const std::string services = ListServicesByReflection(*hubd);
+  EXPECT_THAT(services, HasSubstr("hub.api.v1.EventStore"));
+  EXPECT_THAT(services, HasSubstr("hub.api.v1.LogAdmin"));
+
+  auto stub = api::EventStore::NewStub(hubd->Channel());
+  EXPECT_EQ(Append(*stub, "person-1", 3).last_global_position(), 2);
+  {
+    grpc::ClientContext context;
+    context.set_deadline(CallDeadline());
+    api::ReadStreamRequest request;
+    request.set_stream("person-1");
+    api::ReadStreamResponse response;
+    ASSERT_TRUE(stub->ReadStream(&context, request, &response).ok());
+    ASSERT_EQ(response.events_size(), 3);
+    EXPECT_EQ(response.events(2).payload(), "person-1#2");
+  }
+
+  grpc::ClientContext subscribe_context;
+  subscribe_context.set_deadline(CallDeadline());
+  std::unique_ptr<grpc::ClientReader<api::SubscribeResponse>> reader =
+      stub->Subscribe(&subscribe_context, api::SubscribeRequest());
+  std::vector<int64_t> positions;
+  api::SubscribeResponse message;
+  while (positions.size() < 3 && reader->Read(&message)) {
+    positions.push_back(message.event().global_position());
+  }
+  ASSERT_TRUE(reader->Read(&message));
+  EXPECT_EQ(message.caught_up_at(), 3);
+  Append(*stub, "person-2", 1);
+  ASSERT_TRUE(reader->Read(&message));
+  positions.push_back(message.event().global_position());
+  EXPECT_THAT(positions, ElementsAre(0, 1, 2, 3));
+
+  EXPECT_EQ(Stop(*hubd), 0) << hubd->log();
+  EXPECT_FALSE(reader->Read(&message));
+  const grpc::Status ended = reader->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::UNAVAILABLE) << ended.error_message();
+  EXPECT_THAT(hubd->log(), HasSubstr("received SIGTERM"));
+  EXPECT_THAT(hubd->log(), HasSubstr("hubd stopped"));
+}
+
+TEST_F(HubdE2eTest, RestartOnTheSameDataDirKeepsEveryEventAndTheHead) {
+  const std::string data = dir_.Sub("data");
+  api::GetHeadResponse head;
+  {
+    absl::StatusOr<Hubd> hubd = StartHubd(data);
+    ASSERT_TRUE(hubd.ok()) << hubd.status();
+    auto stub = api::EventStore::NewStub(hubd->Channel());
+    for (int i = 0; i < 5; ++i) Append(*stub, absl::StrCat("person-", i), 4);
+    head = Head(*hubd);
+    EXPECT_EQ(head.position(), 19);
+    ASSERT_EQ(Stop(*hubd), 0) << hubd->log();
+  }
+  absl::StatusOr<Hubd> hubd = StartHubd(data);
+  ASSERT_TRUE(hubd.ok()) << hubd.status();
+  const api::GetHeadResponse again = Head(*hubd);
+  EXPECT_EQ(again.position(), head.position());
+  EXPECT_EQ(again.link_hex(), head.link_hex());
+
+  auto stub = api::EventStore::NewStub(hubd->Channel());
+  grpc::ClientContext context;
+  context.set_deadline(CallDeadline());
+  api::ReadAllResponse all;
+  ASSERT_TRUE(stub->ReadAll(&context, api::ReadAllRequest(), &all).ok());
+  ASSERT_EQ(all.events_size(), 20);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(all.events(i).global_position(), i);
+    EXPECT_EQ(all.events(i).payload(), absl::StrCat("person-", i / 4, "#", i % 4));
+  }
+  EXPECT_EQ(Stop(*hubd), 0);
+}
+
+TEST_F(HubdE2eTest, SecondHubdOnALockedDataDirExitsWithAClearMessage) {
+  const std::string data = dir_.Sub("data");
+  absl::StatusOr<Hubd> first = StartHubd(data);
+  ASSERT_TRUE(first.ok()) << first.status();
+
+  absl::StatusOr<Hubd> second = StartHubd(data);
+  ASSERT_FALSE(second.ok());
+  EXPECT_THAT(second.status().message(), HasSubstr("locked"));
+
+  // The first one is unaffected.
+  EXPECT_EQ(Health(*first, ""), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Stop(*first), 0);
+}
+
+TEST_F(HubdE2eTest, SecondHubdExitCodeIsNonZero) {
+  const std::string data = dir_.Sub("data");
+  absl::StatusOr<Hubd> first = StartHubd(data);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string err = NextPath("second.stderr");
+  absl::StatusOr<std::unique_ptr<ChildProcess>> second = ChildProcess::Spawn(
+      {kHubdPath, "--listen=127.0.0.1:0", "--data_dir=" + data}, NextPath("second.stdout"), err);
+  ASSERT_TRUE(second.ok());
+  const std::optional<int> code = (*second)->WaitForExit(kStartTimeout);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_NE(*code, 0);
+  const std::string log = ReadFile(err);
+  EXPECT_THAT(log, HasSubstr("is locked by another process"));
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;  // one clear line
+  EXPECT_EQ(Stop(*first), 0);
+}
+
+TEST_F(HubdE2eTest, ConfigFileProvidesFlags) {
+  const std::string config = dir_.Sub("hubd.conf");
+  const std::string port_file = dir_.Sub("port-from-config");
+  std::ofstream(config) << "# hubd settings\n"
+                        << "--listen=127.0.0.1:0\n"
+                        << "--data_dir=" << dir_.Sub("configured-data") << "\n"
+                        << "--port_file=" << port_file << "\n";
+  absl::StatusOr<Hubd> hubd = StartHubdWithArgs({kHubdPath, "--config=" + config}, port_file);
+  ASSERT_TRUE(hubd.ok()) << hubd.status();
+  EXPECT_THAT(hubd->log(), HasSubstr(dir_.Sub("configured-data")));
+  EXPECT_TRUE(std::filesystem::exists(dir_.Sub("configured-data")));
+  EXPECT_EQ(Stop(*hubd), 0);
+}
+
+TEST_F(HubdE2eTest, HubctlOnAStoppedDataDirVerifiesReadsBacksUpAndRestores) {
+  const std::string data = dir_.Sub("data");
+  api::GetHeadResponse head;
+  {
+    absl::StatusOr<Hubd> hubd = StartHubd(data);
+    ASSERT_TRUE(hubd.ok()) << hubd.status();
+    auto stub = api::EventStore::NewStub(hubd->Channel());
+    Append(*stub, "person-1", 3, "ConcernRaised");
+    Append(*stub, "case-9", 2, "NoteAdded");
+    head = Head(*hubd);
+    ASSERT_EQ(Stop(*hubd), 0) << hubd->log();
+  }
+
+  CommandResult verify = Hubctl({"--data_dir=" + data, "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_THAT(verify.out, HasSubstr("OK"));
+  EXPECT_THAT(verify.out, HasSubstr("events checked: 5"));
+
+  const std::string expect = absl::StrCat(head.position(), ":", head.link_hex());
+  EXPECT_EQ(Hubctl({"--data_dir=" + data, "verify", "--expect=" + expect}).exit_code, 0);
+  const std::string wrong = absl::StrCat(head.position() - 1, ":", head.link_hex());
+  CommandResult mismatch = Hubctl({"--data_dir=" + data, "verify", "--expect", wrong});
+  EXPECT_EQ(mismatch.exit_code, 1) << mismatch.out << mismatch.err;
+  EXPECT_THAT(mismatch.out, HasSubstr("FAILED at position 3"));
+
+  CommandResult head_out = Hubctl({"head", "--data_dir", data});
+  EXPECT_EQ(head_out.exit_code, 0) << head_out.err;
+  EXPECT_EQ(LinkLine(head_out.out), head.link_hex());
+  EXPECT_THAT(head_out.out, HasSubstr("position 4"));
+
+  CommandResult read = Hubctl({"--data_dir=" + data, "read", "--stream=person-1"});
+  EXPECT_EQ(read.exit_code, 0) << read.err;
+  std::vector<std::string> lines = absl::StrSplit(read.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u) << read.out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    api::RecordedEvent event;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines[i], &event).ok()) << lines[i];
+    EXPECT_EQ(event.stream(), "person-1");
+    EXPECT_EQ(event.stream_version(), static_cast<int64_t>(i));
+    EXPECT_EQ(event.global_position(), static_cast<int64_t>(i));
+    EXPECT_EQ(event.type(), "ConcernRaised");
+    EXPECT_EQ(event.payload(), absl::StrCat("person-1#", i));
+    EXPECT_EQ(event.metadata().actor_agency(), "council");
+    EXPECT_EQ(event.link().size(), 32u);
+  }
+  EXPECT_THAT(lines[0], HasSubstr("\"stream_version\":"));  // proto field names, zeros shown
+
+  CommandResult backward = Hubctl(
+      {"--data_dir=" + data, "read", "--stream=person-1", "--backward", "--limit=2"});
+  EXPECT_EQ(backward.exit_code, 0) << backward.err;
+  lines = absl::StrSplit(backward.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u);
+  api::RecordedEvent last;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines[0], &last).ok());
+  EXPECT_EQ(last.stream_version(), 2);
+
+  CommandResult typed =
+      Hubctl({"--data_dir=" + data, "read", "--all", "--type=NoteAdded", "--from=1"});
+  EXPECT_EQ(typed.exit_code, 0) << typed.err;
+  EXPECT_EQ(std::vector<std::string>(absl::StrSplit(typed.out, '\n', absl::SkipEmpty())).size(),
+            2u);
+
+  const std::string backup = dir_.Sub("backup");
+  CommandResult backed_up = Hubctl({"--data_dir=" + data, "backup", backup});
+  EXPECT_EQ(backed_up.exit_code, 0) << backed_up.err;
+  const std::string restored = dir_.Sub("restored");
+  CommandResult restore = Hubctl({"--data_dir=" + restored, "restore", backup});
+  EXPECT_EQ(restore.exit_code, 0) << restore.err;
+  EXPECT_THAT(restore.out, HasSubstr(expect));
+
+  absl::StatusOr<Hubd> hubd = StartHubd(restored);
+  ASSERT_TRUE(hubd.ok()) << hubd.status();
+  const api::GetHeadResponse restored_head = Head(*hubd);
+  EXPECT_EQ(restored_head.position(), head.position());
+  EXPECT_EQ(restored_head.link_hex(), head.link_hex());
+  EXPECT_EQ(Stop(*hubd), 0);
+}
+
+TEST_F(HubdE2eTest, HubctlAgainstARunningHubd) {
+  const std::string data = dir_.Sub("data");
+  absl::StatusOr<Hubd> hubd = StartHubd(data);
+  ASSERT_TRUE(hubd.ok()) << hubd.status();
+  auto stub = api::EventStore::NewStub(hubd->Channel());
+  Append(*stub, "person-1", 2);
+  const api::GetHeadResponse head = Head(*hubd);
+  const std::string server = "--server=" + hubd->address();
+
+  CommandResult verify = Hubctl({server, "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_THAT(verify.out, HasSubstr("events checked: 2"));
+  CommandResult head_out = Hubctl({server, "head"});
+  EXPECT_EQ(head_out.exit_code, 0) << head_out.err;
+  EXPECT_EQ(LinkLine(head_out.out), head.link_hex());
+  CommandResult health = Hubctl({server, "health"});
+  EXPECT_EQ(health.exit_code, 0) << health.err;
+  EXPECT_EQ(health.out, "SERVING\n");
+  CommandResult read = Hubctl({server, "read", "--stream=person-1"});
+  EXPECT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_EQ(std::vector<std::string>(absl::StrSplit(read.out, '\n', absl::SkipEmpty())).size(),
+            2u);
+  CommandResult backup = Hubctl({server, "backup", dir_.Sub("online-backup")});
+  EXPECT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_.Sub("online-backup")));
+
+  // Beside the live server: read-only commands work on the directory, backup does not.
+  CommandResult local_head = Hubctl({"--data_dir=" + data, "head"});
+  EXPECT_EQ(local_head.exit_code, 0) << local_head.err;
+  EXPECT_EQ(LinkLine(local_head.out), head.link_hex());
+  CommandResult locked = Hubctl({"--data_dir=" + data, "backup", dir_.Sub("offline-backup")});
+  EXPECT_EQ(locked.exit_code, 1);
+  EXPECT_THAT(locked.err, HasSubstr("in use by a running hubd; use --server"));
+
+  EXPECT_EQ(Stop(*hubd), 0);
+}
+
+TEST_F(HubdE2eTest, HubctlUsageErrorsExitTwo) {
+  EXPECT_EQ(Hubctl({}).exit_code, 2);
+  EXPECT_EQ(Hubctl({"--data_dir=/nonexistent", "frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Hubctl({"head"}).exit_code, 2);  // neither --data_dir nor --server
+  EXPECT_EQ(Hubctl({"--data_dir=x", "--server=y", "head"}).exit_code, 2);
+  EXPECT_EQ(Hubctl({"--data_dir=x", "read"}).exit_code, 2);
+  EXPECT_EQ(Hubctl({"--data_dir=x", "head", "--bogus"}).exit_code, 2);
+  EXPECT_EQ(Hubctl({"--server=127.0.0.1:1", "restore", "/tmp/x"}).exit_code, 2);
+  CommandResult help = Hubctl({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("usage: hubctl"));
+}
+
+}  // namespace
+}  // namespace hub
