@@ -112,6 +112,10 @@ class RocksDbEventLog final : public EventLog {
   int64_t next_position_ = 0;
   std::string last_link_ = kZeroLink;
   bool failed_ = false;  // a synced write failed: its outcome is unknown until reopened
+  // Last versions of recently written streams. Only the writer appends, so an entry is exact
+  // for as long as it exists; it spares a RocksDB iterator per append to a hot stream.
+  absl::flat_hash_map<std::string, StreamVersion> version_cache_;
+  static constexpr size_t kVersionCacheEntries = 100000;
 
   mutable absl::Mutex head_mu_;
   Head committed_ ABSL_GUARDED_BY(head_mu_);
@@ -343,6 +347,8 @@ void RocksDbEventLog::ProcessBatch(std::vector<PendingAppend>& batch) {
       StreamVersion current;
       if (auto it = versions.find(req.stream); it != versions.end()) {
         current = it->second;
+      } else if (auto cached = version_cache_.find(req.stream); cached != version_cache_.end()) {
+        current = cached->second;
       } else {
         auto loaded = LoadStreamVersion(req.stream);
         if (!loaded.ok()) {
@@ -409,6 +415,8 @@ void RocksDbEventLog::ProcessBatch(std::vector<PendingAppend>& batch) {
         const int64_t next_position_before = next_position_;
         next_position_ = next;
         last_link_ = link;
+        if (version_cache_.size() + versions.size() > kVersionCacheEntries) version_cache_.clear();
+        for (auto& [stream, version] : versions) version_cache_[stream] = version;
         std::vector<absl::AnyInvocable<void()>> ready;
         {
           absl::MutexLock lock(&head_mu_);

@@ -355,13 +355,13 @@ TEST_F(HubdE2eTest, ServesHealthAppendReadAndSubscribeThenStopsCleanlyOnSigterm)
   std::vector<int64_t> positions;
   api::SubscribeResponse message;
   while (positions.size() < 3 && reader->Read(&message)) {
-    positions.push_back(message.event().global_position());
+    for (const auto& e : message.events().events()) positions.push_back(e.global_position());
   }
   ASSERT_TRUE(reader->Read(&message));
   EXPECT_EQ(message.caught_up_at(), 3);
   Append(*stub, "person-2", 1);
   ASSERT_TRUE(reader->Read(&message));
-  positions.push_back(message.event().global_position());
+  for (const auto& e : message.events().events()) positions.push_back(e.global_position());
   EXPECT_THAT(positions, ElementsAre(0, 1, 2, 3));
 
   EXPECT_EQ(Stop(*hubd), 0) << hubd->log();

@@ -111,7 +111,15 @@ void SubscribeReactor::Advance() {
       }
       bool write = true;
       if (index_ < batch_.size()) {
-        RecordedEventToProto(batch_[index_++], response_.mutable_event());
+        // One message carries as much of the batch as fits: per-message cost, not bytes,
+        // is what limits a catch-up over gRPC.
+        auto* events = response_.mutable_events()->mutable_events();
+        size_t bytes = 0;
+        do {
+          api::v1::RecordedEvent* event = events->Add();
+          RecordedEventToProto(batch_[index_++], event);
+          bytes += event->ByteSizeLong();
+        } while (index_ < batch_.size() && bytes < kMaxReadResponseBytes);
         if (index_ == batch_.size()) {
           batch_.clear();  // its last event is in response_ now
           index_ = 0;
