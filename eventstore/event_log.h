@@ -184,8 +184,8 @@ class EventLog {
   virtual ~EventLog() = default;
 
   // Appends all events of `request` atomically, after its write is synced to disk, then
-  // calls `done` on the log's writer thread (keep it short), or inline when the request is
-  // refused before queueing. Errors:
+  // calls `done` on the log's completion thread (keep it short), or inline when the request
+  // is refused before queueing. Errors:
   //   kInvalidArgument   bad stream name, empty or oversized append, bad field (named);
   //   kAborted           expected version not met: ActualVersion(status) has the actual one;
   //   kAlreadyExists     idempotency key reused with different content;
@@ -208,7 +208,7 @@ class EventLog {
   virtual Head GetHead() = 0;
 
   // Calls `fn` once as soon as an event at `position` is committed or the log is closing:
-  // on the writer thread, or inline on the caller's thread if that is already so. Returns an
+  // on the log's completion thread, or inline on the caller's thread if that is already so. Returns an
   // id for CancelWait. `fn` must be short and must not call back into waits.
   virtual WaitId NotifyWhenAvailable(GlobalPosition position, absl::AnyInvocable<void()> fn) = 0;
   // Cancels a wait; returns false if it already fired (or is firing).

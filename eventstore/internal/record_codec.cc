@@ -217,8 +217,16 @@ std::string AppendDigest(const AppendRequest& request) {
 }
 
 std::string NewUuid() {
+  // One RAND_bytes call per 256 ids: a call per event showed up as 7% of the writer's time.
+  thread_local unsigned char pool[16 * 256];
+  thread_local size_t used = sizeof pool;
+  if (used == sizeof pool) {
+    HUB_CHECK(RAND_bytes(pool, sizeof pool) == 1);
+    used = 0;
+  }
   unsigned char b[16];
-  HUB_CHECK(RAND_bytes(b, sizeof b) == 1);
+  std::memcpy(b, pool + used, sizeof b);
+  used += sizeof b;
   b[6] = (b[6] & 0x0f) | 0x40;  // version 4
   b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
   static constexpr char kHex[] = "0123456789abcdef";

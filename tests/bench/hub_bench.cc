@@ -6,7 +6,8 @@
 //   1. writes: raw RocksDB synced Put (the yardstick: what this disk allows) and durable gRPC
 //      Append to a real hubd child process, from an asynchronous client holding N calls in
 //      flight (ARCHITECTURE.md, "Consistency"), alternating raw-1, gRPC-1, raw-64, gRPC-64 so
-//      that each comparison is between runs seconds apart: a VM's fsync rate drifts;
+//      that each comparison is between runs seconds apart: a VM's fsync rate drifts; then a
+//      round trip that touches no disk (LogAdmin.GetHead), the RPC's share of an append;
 //   2. a fresh hubd loaded with --events events, then caught up over EventStore.Subscribe from
 //      position 0; its VmRSS after the load and after the catch-up;
 //   3. that hubd stopped, its data dir opened in-process: eventstore::Subscription from 0, and a
