@@ -1,0 +1,39 @@
+// What every domain command carries besides its own fields: who is asking, when, and the
+// command's key. The domain never reads a clock or an authenticator: services put them here.
+// Plain values; thread-compatible.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "hub/common/v1/reference.pb.h"
+
+namespace hub::domain {
+
+// The authenticated caller: an agency (system) and, for practitioners, a user with roles.
+struct Caller {
+  std::string agency_id;
+  common::v1::AgencyKind agency_kind = common::v1::AGENCY_KIND_UNSPECIFIED;
+  std::string user_id;
+  std::vector<common::v1::Role> roles;
+
+  bool HasRole(common::v1::Role role) const;
+};
+
+struct CommandContext {
+  Caller caller;
+  absl::Time now;
+  // "<agency_id>/<command_id>": recorded on every event the command causes, so that a retry
+  // is recognised and answered with the original result.
+  std::string command_key;
+  // A fresh id for whatever the command creates (a concern, an assessment ...), derived by the
+  // service from the command key so that a retry derives the same one. Sub-items get
+  // "<new_id>-<n>" (see SubId).
+  std::string new_id;
+};
+
+// "<id>-<n>", n from 1: ids of the items a command creates (actions, plan items, outcomes).
+std::string SubId(const std::string& id, int n);
+
+}  // namespace hub::domain
