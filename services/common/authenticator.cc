@@ -1,1 +1,86 @@
-// placeholder
+#include "services/common/authenticator.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "hub/common/v1/reference.pb.h"
+
+namespace hub::services {
+namespace {
+
+constexpr char kAgencyKey[] = "x-hub-agency";
+constexpr char kUserKey[] = "x-hub-user";
+constexpr char kRolesKey[] = "x-hub-roles";
+
+// The single value of metadata `key`, or "" if absent.
+std::string Metadata(const grpc::ServerContextBase& context, const char* key) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(key);
+  if (it == metadata.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+class MetadataAuthenticator final : public Authenticator {
+ public:
+  explicit MetadataAuthenticator(const Partnership& partnership) : partnership_(partnership) {}
+
+  // hub::services::Authenticator
+  absl::StatusOr<domain::Caller> Authenticate(
+      const grpc::ServerContextBase& context) const override {
+    domain::Caller caller;
+    caller.agency_id = Metadata(context, kAgencyKey);
+    caller.user_id = Metadata(context, kUserKey);
+    if (caller.agency_id.empty()) {
+      return absl::UnauthenticatedError(absl::StrCat("no caller: metadata ", kAgencyKey,
+                                                     " is required"));
+    }
+    const config::v1::Agency* agency = partnership_.FindAgency(caller.agency_id);
+    if (agency == nullptr) {
+      return absl::UnauthenticatedError(
+          absl::StrCat("agency '", caller.agency_id, "' is not part of this partnership"));
+    }
+    caller.agency_kind = agency->kind();
+    if (caller.user_id.empty()) {
+      return absl::UnauthenticatedError(absl::StrCat("metadata ", kUserKey, " is required"));
+    }
+    const std::string roles = Metadata(context, kRolesKey);
+    for (absl::string_view name : absl::StrSplit(roles, ',', absl::SkipWhitespace())) {
+      const std::string enum_name =
+          absl::StrCat("ROLE_", absl::AsciiStrToUpper(absl::StripAsciiWhitespace(name)));
+      const google::protobuf::EnumValueDescriptor* value =
+          common::v1::Role_descriptor()->FindValueByName(enum_name);
+      if (value == nullptr || value->number() == 0) {
+        return absl::UnauthenticatedError(absl::StrCat("unknown role '", name, "'"));
+      }
+      caller.roles.push_back(static_cast<common::v1::Role>(value->number()));
+    }
+    return caller;
+  }
+
+ private:
+  const Partnership& partnership_;
+};
+
+class DenyAllAuthenticator final : public Authenticator {
+ public:
+  // hub::services::Authenticator
+  absl::StatusOr<domain::Caller> Authenticate(const grpc::ServerContextBase&) const override {
+    return absl::UnauthenticatedError(
+        "no caller identity is configured on this server; calls are refused");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Authenticator> NewMetadataAuthenticator(const Partnership& partnership) {
+  return std::make_unique<MetadataAuthenticator>(partnership);
+}
+
+std::unique_ptr<Authenticator> NewDenyAllAuthenticator() {
+  return std::make_unique<DenyAllAuthenticator>();
+}
+
+}  // namespace hub::services

@@ -1,1 +1,93 @@
-// placeholder
+#include "services/common/command_request.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hub/common/v1/reference.pb.h"
+#include "tests/testing/status_matchers.h"
+
+namespace hub::services {
+namespace {
+
+using ::hub::testing::StatusIs;
+using ::testing::HasSubstr;
+
+domain::Caller Police() {
+  return {"police-north", common::v1::AGENCY_KIND_POLICE, "pc-1", {common::v1::ROLE_REFERRER}};
+}
+
+TEST(MakeCommandContextTest, BuildsKeyAndStableNewId) {
+  api::v1::CommandHeader header;
+  header.set_command_id("c-1");
+  header.set_expected_version(3);
+  int64_t expected = -5;
+  auto ctx = MakeCommandContext(Police(), header, absl::FromUnixSeconds(100), false, &expected);
+  ASSERT_TRUE(ctx.ok()) << ctx.status();
+  EXPECT_EQ(ctx->command_key, "police-north/c-1");
+  EXPECT_EQ(expected, 3);
+  EXPECT_EQ(ctx->new_id, DeriveId("police-north/c-1", "new"));
+  EXPECT_EQ(ctx->now, absl::FromUnixSeconds(100));
+}
+
+TEST(MakeCommandContextTest, RefusesMissingOrBadHeader) {
+  api::v1::CommandHeader header;
+  int64_t expected = 0;
+  EXPECT_THAT(MakeCommandContext(Police(), header, absl::Now(), true, &expected).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("header.command_id")));
+  header.set_command_id("has space");
+  EXPECT_THAT(MakeCommandContext(Police(), header, absl::Now(), true, &expected).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("header.command_id")));
+  header.set_command_id(std::string(65, 'a'));
+  EXPECT_THAT(MakeCommandContext(Police(), header, absl::Now(), true, &expected).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at most 64")));
+  header.set_command_id("ok");
+  EXPECT_THAT(MakeCommandContext(Police(), header, absl::Now(), false, &expected).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("header.expected_version")));
+  header.set_expected_version(2);
+  EXPECT_THAT(MakeCommandContext(Police(), header, absl::Now(), true, &expected).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must be unset")));
+  header.set_expected_version(-1);
+  EXPECT_TRUE(MakeCommandContext(Police(), header, absl::Now(), true, &expected).ok());
+}
+
+TEST(DeriveIdTest, IsAStableUuidThatDiffersByPurposeAndKey) {
+  const std::string a = DeriveId("agency/1", "concern");
+  EXPECT_EQ(a, DeriveId("agency/1", "concern"));
+  EXPECT_NE(a, DeriveId("agency/1", "person"));
+  EXPECT_NE(a, DeriveId("agency/2", "concern"));
+  ASSERT_EQ(a.size(), 36u);
+  EXPECT_EQ(a[8], '-');
+  EXPECT_EQ(a[14], '8');  // version nibble
+  EXPECT_TRUE(CheckId("id", a).ok());
+}
+
+TEST(CheckTest, TextIdsListsEnumsTimestamps) {
+  EXPECT_THAT(CheckText("details.what_happened", "  ", kMaxLongText, true),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("details.what_happened: required")));
+  EXPECT_THAT(CheckText("x", std::string(kMaxShortText + 1, 'a'), kMaxShortText, false),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at most 200")));
+  EXPECT_THAT(CheckText("x", "\xC0\xAF", kMaxShortText, false),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
+  EXPECT_TRUE(CheckText("x", "Mrs Ní Bhriain — café", kMaxShortText, true).ok());
+  EXPECT_THAT(CheckId("concern_id", ""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckId("concern_id", "a/b"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckListSize("details.types_of_risk", 0, 1),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at least one")));
+  EXPECT_THAT(CheckListSize("x", 101), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckEnum("rating", static_cast<common::v1::RagRating>(42), true),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown value 42")));
+  EXPECT_THAT(CheckEnum("rating", common::v1::RAG_RATING_UNSPECIFIED, true),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("rating: required")));
+  EXPECT_TRUE(CheckEnum("rating", common::v1::RAG_RATING_RED, true).ok());
+  google::protobuf::Timestamp ts;
+  EXPECT_THAT(CheckTimestamp("due_at", ts, true), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_TRUE(CheckTimestamp("due_at", ts, false).ok());
+  ts.set_seconds(1);
+  ts.set_nanos(-1);
+  EXPECT_THAT(CheckTimestamp("due_at", ts, false), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(Field(Field("details", "sources_of_risk"), 2), "details.sources_of_risk[2]");
+}
+
+}  // namespace
+}  // namespace hub::services

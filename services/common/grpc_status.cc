@@ -3,6 +3,7 @@
 #include <string>
 
 #include "base/log.h"
+#include "eventstore/event_log.h"
 
 namespace hub::services {
 
@@ -22,6 +23,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     default:
       return grpc::Status(code, std::string(status.message()));
   }
+}
+
+grpc::Status FinishCall(grpc::ServerContextBase& context, const absl::Status& status) {
+  if (std::optional<StreamVersion> actual = eventstore::ActualVersion(status)) {
+    context.AddTrailingMetadata(kActualVersionTrailer, std::to_string(actual->value()));
+  }
+  return ToGrpcStatus(status);
 }
 
 }  // namespace hub::services

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "absl/status/status.h"
+#include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
 
 namespace hub::services {
@@ -15,5 +16,13 @@ namespace hub::services {
 // Converts `status` for a gRPC client: same code, same message, except that kDataLoss,
 // kInternal and kUnknown are logged with HUB_LOG(ERROR) and answered with a generic message.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The trailer that carries a stream's actual version on ABORTED ("-1" = no stream), so that a
+// client can re-read from there.
+inline constexpr char kActualVersionTrailer[] = "hub-actual-version";
+
+// ToGrpcStatus, plus the kActualVersionTrailer trailer when `status` is an expected-version
+// mismatch. Every command handler ends with it.
+grpc::Status FinishCall(grpc::ServerContextBase& context, const absl::Status& status);
 
 }  // namespace hub::services
