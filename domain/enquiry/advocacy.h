@@ -1,1 +1,112 @@
+// Independent advocacy for an adult in an enquiry (Care Act 2014 s68), on the enquiry's own
+// stream (enquiry.h): the assessments the duty is computed from, and the referral ->
+// acceptance -> allocation -> advocate's views sequence that meets it.
+//
+// The duty is never typed in: ComputeAdvocacyDuty derives it from what is recorded, and
+// ConcludeEnquiry refuses a s42 enquiry while it is unmet.
+//
+// Decide's errors are those of enquiry.h. Provider-side steps (accept, decline, allocate, the
+// advocate's views) are the provider's: the caller must belong to the agency the referral was
+// sent to and hold the Advocate or Safeguarding manager role (kPermissionDenied otherwise).
+// Pure; thread-safe functions over thread-compatible values.
 #pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "domain/common/context.h"
+#include "domain/enquiry/enquiry.h"
+#include "hub/common/v1/reference.pb.h"
+
+namespace hub::domain::enquiry {
+
+// The s68 duty as the record stands.
+struct AdvocacyDuty {
+  // Substantial difficulty in any of the four areas AND (no appropriate individual OR an
+  // exception: 28+ days in hospital, 8+ weeks in a care home, disagreement).
+  bool applies = false;
+  // The duty does not apply, or an advocate is allocated on an accepted referral and the
+  // advocate's views are recorded.
+  bool met = true;
+  // In words a practitioner understands, naming what is missing.
+  std::string explanation;
+};
+
+AdvocacyDuty ComputeAdvocacyDuty(const EnquiryState& state);
+
+// ---- Commands ----
+
+// Whether, without an advocate, the adult would have substantial difficulty in each area.
+struct AssessSubstantialDifficulty {
+  CommandContext ctx;
+  bool understanding = false;
+  bool retaining = false;
+  bool using_or_weighing = false;
+  bool communicating = false;
+  std::string notes;
+};
+
+// Whether someone could be the adult's appropriate individual (s68(4)/(5)).
+struct AssessAppropriateIndividual {
+  CommandContext ctx;
+  bool exists = false;
+  std::string name;
+  std::string relationship;
+  bool unpaid = false;
+  bool not_source_of_risk = false;
+  bool adult_consents = false;
+  bool in_best_interests = false;
+  std::string notes;
+};
+
+struct RecordAdvocacyExceptions {
+  CommandContext ctx;
+  bool hospital_28_days_or_more = false;
+  bool care_home_8_weeks_or_more = false;
+  bool disagreement_with_appropriate_individual = false;
+  std::string notes;
+};
+
+struct ReferForAdvocacy {
+  CommandContext ctx;
+  std::string provider_agency_id;
+  // The provider's kind in the partnership, resolved by the service.
+  common::v1::AgencyKind provider_agency_kind = common::v1::AGENCY_KIND_UNSPECIFIED;
+  std::string reason;
+};
+
+struct AcceptAdvocacyReferral {
+  CommandContext ctx;
+  std::string referral_id;
+};
+
+struct DeclineAdvocacyReferral {
+  CommandContext ctx;
+  std::string referral_id;
+  std::string reason;
+};
+
+struct AllocateAdvocate {
+  CommandContext ctx;
+  std::string referral_id;
+  std::string advocate_name;
+  std::string advocate_user_id;
+  std::string contact;
+};
+
+struct RecordAdvocateViews {
+  CommandContext ctx;
+  std::string referral_id;
+  std::string views;
+};
+
+absl::StatusOr<Events> Decide(const EnquiryState& state, const AssessSubstantialDifficulty& cmd);
+absl::StatusOr<Events> Decide(const EnquiryState& state, const AssessAppropriateIndividual& cmd);
+absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordAdvocacyExceptions& cmd);
+absl::StatusOr<Events> Decide(const EnquiryState& state, const ReferForAdvocacy& cmd);
+absl::StatusOr<Events> Decide(const EnquiryState& state, const AcceptAdvocacyReferral& cmd);
+absl::StatusOr<Events> Decide(const EnquiryState& state, const DeclineAdvocacyReferral& cmd);
+absl::StatusOr<Events> Decide(const EnquiryState& state, const AllocateAdvocate& cmd);
+absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordAdvocateViews& cmd);
+
+}  // namespace hub::domain::enquiry

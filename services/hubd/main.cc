@@ -1,12 +1,14 @@
-// hubd: the hub's server process. Opens the event log in --data_dir, serves the EventStore and
-// LogAdmin gRPC services (plus health checking and reflection) on --listen, and shuts down
-// cleanly on SIGTERM or SIGINT. Wiring only: behaviour lives in the libraries.
+// hubd: the hub's server process. Opens the event log in --data_dir, serves the services chosen
+// by --services (by default all: EventStore and LogAdmin, People, ReferralIntake, Mash,
+// Enquiry, Advocacy), plus health checking and reflection, on --listen, and shuts down cleanly
+// on SIGTERM or SIGINT. Wiring only: behaviour lives in the libraries.
 #include <signal.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -29,8 +31,19 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "base/clock.h"
+#include "services/common/authenticator.h"
+#include "services/common/partnership.h"
+#include "services/common/service_deps.h"
+#include "services/enquiry/advocacy_service.h"
+#include "services/enquiry/enquiry_service.h"
 #include "services/eventstore/event_store_service.h"
 #include "services/eventstore/log_admin_service.h"
+#include "services/intake/mash_service.h"
+#include "services/intake/people_service.h"
+#include "services/intake/referral_intake_service.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "HOST:PORT to serve gRPC on; port 0 picks a free port (see --port_file)");
@@ -39,6 +52,16 @@ ABSL_FLAG(std::string, data_dir, "./var/data",
 ABSL_FLAG(std::string, port_file, "",
           "if set, once listening, the bound port and a newline are written to this file "
           "(atomically: a temporary file renamed into place)");
+ABSL_FLAG(std::string, services, "all",
+          "comma-separated services this process hosts: all, or any of eventstore (EventStore "
+          "and LogAdmin), people, intake, mash, enquiry, advocacy");
+ABSL_FLAG(std::string, partnership, "",
+          "the partnership configuration (text-format hub.config.v1.Partnership: agencies, "
+          "timescales, calendar); required when hosting a safeguarding service");
+ABSL_FLAG(bool, dev_identity_from_metadata, false,
+          "DEVELOPMENT ONLY: trust x-hub-agency / x-hub-user / x-hub-roles request metadata as "
+          "the caller's identity; refused unless --listen is a loopback address. Without it "
+          "(and until credentials are configured) safeguarding calls are UNAUTHENTICATED");
 ABSL_FLAG(std::string, config, "",
           "file of flag lines (--name=value, # comments); read first, so the command line "
           "overrides it");
@@ -86,6 +109,45 @@ absl::Status ParseListen(const std::string& listen, std::string& host, int& port
   return absl::OkStatus();
 }
 
+// The services hosted, from --services.
+struct Hosted {
+  bool eventstore = false, people = false, intake = false, mash = false, enquiry = false,
+       advocacy = false;
+  bool any_safeguarding() const { return people || intake || mash || enquiry || advocacy; }
+};
+
+absl::StatusOr<Hosted> ParseServices(const std::string& flag) {
+  Hosted h;
+  for (absl::string_view name : absl::StrSplit(flag, ',', absl::SkipWhitespace())) {
+    if (name == "all") {
+      h = Hosted{true, true, true, true, true, true};
+    } else if (name == "eventstore") {
+      h.eventstore = true;
+    } else if (name == "people") {
+      h.people = true;
+    } else if (name == "intake") {
+      h.intake = true;
+    } else if (name == "mash") {
+      h.mash = true;
+    } else if (name == "enquiry") {
+      h.enquiry = true;
+    } else if (name == "advocacy") {
+      h.advocacy = true;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("--services: unknown service '", name, "'"));
+    }
+  }
+  if (!h.eventstore && !h.any_safeguarding()) {
+    return absl::InvalidArgumentError("--services: name at least one service");
+  }
+  return h;
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1" ||
+         absl::StartsWith(host, "127.");
+}
+
 // Writes "<port>\n" to `path` so that a reader never sees a partial file.
 absl::Status WritePortFile(const std::string& path, int port) {
   const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
@@ -120,6 +182,37 @@ absl::Status Run(const sigset_t& stop_signals) {
   std::string host;
   int port = 0;
   HUB_RETURN_IF_ERROR(ParseListen(absl::GetFlag(FLAGS_listen), host, port));
+  HUB_ASSIGN_OR_RETURN(const Hosted hosted, ParseServices(absl::GetFlag(FLAGS_services)));
+
+  // The partnership and the caller identity, before the log is opened: a bad configuration
+  // must not leave a half-started server.
+  std::optional<services::Partnership> partnership;
+  std::unique_ptr<services::Authenticator> authenticator = services::NewDenyAllAuthenticator();
+  std::string identity_warning;  // logged once the log is open, after any start-up error
+  if (hosted.any_safeguarding()) {
+    if (absl::GetFlag(FLAGS_partnership).empty()) {
+      return absl::InvalidArgumentError(
+          "--partnership: required to host the safeguarding services (see "
+          "deploy/partnership.example.textproto)");
+    }
+    HUB_ASSIGN_OR_RETURN(partnership,
+                         services::Partnership::Load(absl::GetFlag(FLAGS_partnership)));
+    if (absl::GetFlag(FLAGS_dev_identity_from_metadata)) {
+      if (!IsLoopback(host)) {
+        return absl::InvalidArgumentError(
+            "--dev_identity_from_metadata: refused on a non-loopback address; it trusts any "
+            "caller's claim of who they are");
+      }
+      identity_warning =
+          "DEVELOPMENT IDENTITY: callers are whoever their x-hub-agency, x-hub-user and "
+          "x-hub-roles metadata say; never use this with real data";
+      authenticator = services::NewMetadataAuthenticator(*partnership);
+    } else {
+      identity_warning =
+          "no caller identity configured: safeguarding calls will be refused "
+          "(UNAUTHENTICATED); for local development pass --dev_identity_from_metadata";
+    }
+  }
 
   std::error_code ec;
   const std::string data_dir =
@@ -133,10 +226,26 @@ absl::Status Run(const sigset_t& stop_signals) {
   HUB_ASSIGN_OR_RETURN(std::unique_ptr<eventstore::EventLog> log,
                        eventstore::OpenRocksDbEventLog(data_dir, log_options));
 
+  if (!identity_warning.empty()) HUB_LOG(WARNING) << identity_warning;
   services::EventStoreService::Options store_options;
   store_options.limits = log_options.limits;
   services::EventStoreService event_store(*log, store_options);
   services::LogAdminService log_admin(*log);
+  std::unique_ptr<services::ServiceDeps> deps;
+  std::vector<std::unique_ptr<grpc::Service>> safeguarding;
+  if (hosted.any_safeguarding()) {
+    deps = std::make_unique<services::ServiceDeps>(
+        services::ServiceDeps{*log, *partnership, SystemClock::Get(), *authenticator});
+    if (hosted.people) safeguarding.push_back(std::make_unique<services::PeopleService>(*deps));
+    if (hosted.intake) {
+      safeguarding.push_back(std::make_unique<services::ReferralIntakeService>(*deps));
+    }
+    if (hosted.mash) safeguarding.push_back(std::make_unique<services::MashService>(*deps));
+    if (hosted.enquiry) safeguarding.push_back(std::make_unique<services::EnquiryService>(*deps));
+    if (hosted.advocacy) {
+      safeguarding.push_back(std::make_unique<services::AdvocacyService>(*deps));
+    }
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -145,8 +254,11 @@ absl::Status Run(const sigset_t& stop_signals) {
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(),
                            &bound_port);
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
-  builder.RegisterService(&event_store);
-  builder.RegisterService(&log_admin);
+  if (hosted.eventstore) {
+    builder.RegisterService(&event_store);
+    builder.RegisterService(&log_admin);
+  }
+  for (const auto& service : safeguarding) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     log->Close();
@@ -154,12 +266,20 @@ absl::Status Run(const sigset_t& stop_signals) {
         absl::StrCat("cannot listen on ", absl::GetFlag(FLAGS_listen)));
   }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  for (const char* name : {"", api::v1::EventStore::service_full_name(),
-                           api::v1::LogAdmin::service_full_name()}) {
-    health->SetServingStatus(name, true);
+  std::vector<std::string> served;
+  if (hosted.eventstore) {
+    served.push_back(api::v1::EventStore::service_full_name());
+    served.push_back(api::v1::LogAdmin::service_full_name());
   }
+  if (hosted.people) served.push_back(api::v1::People::service_full_name());
+  if (hosted.intake) served.push_back(api::v1::ReferralIntake::service_full_name());
+  if (hosted.mash) served.push_back(api::v1::Mash::service_full_name());
+  if (hosted.enquiry) served.push_back(api::v1::Enquiry::service_full_name());
+  if (hosted.advocacy) served.push_back(api::v1::Advocacy::service_full_name());
+  health->SetServingStatus("", true);
+  for (const std::string& name : served) health->SetServingStatus(name, true);
   HUB_LOG(INFO) << "hubd listening on " << host << ":" << bound_port << " (data dir "
-                << data_dir << ")";
+                << data_dir << "; services " << absl::StrJoin(served, ", ") << ")";
   // Last: whoever waits for the port file may rely on everything above having happened.
   if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
     if (absl::Status s = WritePortFile(port_file, bound_port); !s.ok()) {
@@ -206,7 +326,8 @@ int main(int argc, char** argv) {
   absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
       "the referral hub server.\n"
-      "  hubd [--listen=HOST:PORT] [--data_dir=PATH] [--port_file=PATH] [--config=FILE]");
+      "  hubd [--listen=HOST:PORT] [--data_dir=PATH] [--services=all|LIST] "
+      "[--partnership=FILE] [--dev_identity_from_metadata] [--port_file=PATH] [--config=FILE]");
   std::vector<std::string> args = hub::ConfigAsFlagfile(argc, argv);
   std::vector<char*> arg_ptrs;
   for (std::string& arg : args) arg_ptrs.push_back(arg.data());

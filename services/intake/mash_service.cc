@@ -1,1 +1,215 @@
-// placeholder
+#include "services/intake/mash_service.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status_macros.h"
+#include "domain/common/refusal.h"
+#include "domain/common/streams.h"
+#include "domain/intake/concern.h"
+#include "services/common/command_request.h"
+#include "services/common/command_rules.h"
+#include "services/common/deadline.h"
+#include "services/common/grpc_status.h"
+#include "services/intake/translate.h"
+
+namespace hub::services {
+namespace {
+
+using events::v1::Event;
+
+// A command applied to a concern stream: where it left the stream and the last event it
+// wrote (read back from the stream when the command was a retry).
+struct Applied {
+  CommandOutcome outcome;
+  Event event;
+};
+
+const Event* LastEventOf(const LoadedStream& stream, const std::string& command_key) {
+  for (size_t i = stream.events.size(); i-- > 0;) {
+    if (stream.events[i].command_id() == command_key) return &stream.events[i];
+  }
+  return nullptr;
+}
+
+// Load -> replay check -> expected version -> domain::intake::Decide -> append, on the
+// concern named by `in`.
+template <typename Command>
+absl::StatusOr<Applied> RunOnConcern(CaseStore& store, const IntakeStreamCommand<Command>& in,
+                                     absl::Time deadline) {
+  Applied applied;
+  HUB_ASSIGN_OR_RETURN(
+      applied.outcome,
+      RunCommand(store, domain::ConcernStream(in.id), "concern_id", "concern", in.expected_version,
+                 in.command.ctx, deadline,
+                 [&](const LoadedStream& stream) -> absl::StatusOr<std::vector<Event>> {
+                   HUB_ASSIGN_OR_RETURN(
+                       std::vector<Event> events,
+                       domain::intake::Decide(domain::intake::Fold(stream.events), in.command));
+                   if (!events.empty()) applied.event = events.back();
+                   return events;
+                 }));
+  if (applied.outcome.replayed) {
+    HUB_ASSIGN_OR_RETURN(LoadedStream stream, store.Load(applied.outcome.stream, deadline));
+    if (const Event* event = LastEventOf(stream, in.command.ctx.command_key))
+      applied.event = *event;
+  }
+  return applied;
+}
+
+// Writes the EnquiryOpened event to its new stream, or finds it written by this command.
+absl::StatusOr<CommandOutcome> OpenEnquiry(CaseStore& store, const Event& opened,
+                                           const domain::CommandContext& ctx, absl::Time deadline) {
+  const std::string stream = domain::EnquiryStream(opened.enquiry_opened().enquiry_id());
+  HUB_ASSIGN_OR_RETURN(LoadedStream existing, store.Load(stream, deadline));
+  if (std::optional<CommandOutcome> original = FindApplied(existing, ctx.command_key)) {
+    return *original;
+  }
+  absl::StatusOr<CommandOutcome> appended =
+      store.Append(stream, eventstore::ExpectedVersion::NoStream(), {opened}, ctx, deadline);
+  if (appended.status().code() == absl::StatusCode::kAborted) {
+    // The same command, retried while the original was in flight, opened it first.
+    HUB_ASSIGN_OR_RETURN(LoadedStream written, store.Load(stream, deadline));
+    if (std::optional<CommandOutcome> original = FindApplied(written, ctx.command_key)) {
+      return *original;
+    }
+  }
+  return appended;
+}
+
+}  // namespace
+
+MashService::MashService(const ServiceDeps& deps)
+    : deps_(deps),
+      store_(deps.log),
+      calendar_(deps.partnership.config().calendar(), deps.partnership.time_zone()) {}
+
+grpc::Status MashService::TriageConcern(grpc::ServerContext* context,
+                                        const api::v1::TriageConcernRequest* request,
+                                        api::v1::TriageConcernResponse* response) {
+  return FinishCall(*context, TriageConcernImpl(*context, *request, *response));
+}
+
+grpc::Status MashService::RequestResearch(grpc::ServerContext* context,
+                                          const api::v1::RequestResearchRequest* request,
+                                          api::v1::RequestResearchResponse* response) {
+  return FinishCall(*context, RequestResearchImpl(*context, *request, *response));
+}
+
+grpc::Status MashService::AnswerResearch(grpc::ServerContext* context,
+                                         const api::v1::AnswerResearchRequest* request,
+                                         api::v1::AnswerResearchResponse* response) {
+  return FinishCall(*context, AnswerResearchImpl(*context, *request, *response));
+}
+
+grpc::Status MashService::RecordThresholdDecision(
+    grpc::ServerContext* context, const api::v1::RecordThresholdDecisionRequest* request,
+    api::v1::RecordThresholdDecisionResponse* response) {
+  return FinishCall(*context, RecordThresholdDecisionImpl(*context, *request, *response));
+}
+
+grpc::Status MashService::RecordReferrerFeedback(
+    grpc::ServerContext* context, const api::v1::RecordReferrerFeedbackRequest* request,
+    api::v1::RecordReferrerFeedbackResponse* response) {
+  return FinishCall(*context, RecordReferrerFeedbackImpl(*context, *request, *response));
+}
+
+absl::Status MashService::TriageConcernImpl(const grpc::ServerContextBase& context,
+                                            const api::v1::TriageConcernRequest& request,
+                                            api::v1::TriageConcernResponse& response) {
+  HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_ASSIGN_OR_RETURN(auto in, TriageConcernFromProto(caller, request, deps_.clock.Now()));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/TriageConcern"));
+  in.command.timescales = deps_.partnership.config().timescales();
+  in.command.calendar = calendar_;
+  HUB_ASSIGN_OR_RETURN(Applied applied,
+                       RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
+  ToProto(applied.outcome, response.mutable_result());
+  *response.mutable_decision_due_at() = applied.event.concern_triaged().decision_due_at();
+  return absl::OkStatus();
+}
+
+absl::Status MashService::RequestResearchImpl(const grpc::ServerContextBase& context,
+                                              const api::v1::RequestResearchRequest& request,
+                                              api::v1::RequestResearchResponse& response) {
+  HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_ASSIGN_OR_RETURN(auto in, RequestResearchFromProto(caller, request, deps_.clock.Now()));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/RequestResearch"));
+  const config::v1::Agency* agency = deps_.partnership.FindAgency(in.command.agency_id);
+  if (agency == nullptr) return domain::UnknownItem("agency_id", "not a participating agency");
+  in.command.agency_kind = agency->kind();
+  HUB_ASSIGN_OR_RETURN(Applied applied,
+                       RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
+  ToProto(applied.outcome, response.mutable_result());
+  response.set_request_id(applied.event.research_requested().request_id());
+  *response.mutable_due_at() = applied.event.research_requested().due_at();
+  return absl::OkStatus();
+}
+
+absl::Status MashService::AnswerResearchImpl(const grpc::ServerContextBase& context,
+                                             const api::v1::AnswerResearchRequest& request,
+                                             api::v1::AnswerResearchResponse& response) {
+  HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_ASSIGN_OR_RETURN(auto in, AnswerResearchFromProto(caller, request, deps_.clock.Now()));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/AnswerResearch"));
+  HUB_ASSIGN_OR_RETURN(Applied applied,
+                       RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
+  ToProto(applied.outcome, response.mutable_result());
+  return absl::OkStatus();
+}
+
+absl::Status MashService::RecordThresholdDecisionImpl(
+    const grpc::ServerContextBase& context, const api::v1::RecordThresholdDecisionRequest& request,
+    api::v1::RecordThresholdDecisionResponse& response) {
+  HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_ASSIGN_OR_RETURN(auto in,
+                       RecordThresholdDecisionFromProto(caller, request, deps_.clock.Now()));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/RecordThresholdDecision"));
+  const absl::Time deadline = DeadlineFromGrpc(context.deadline());
+  const domain::CommandContext& ctx = in.command.ctx;
+  in.command.enquiry_id = DeriveId(ctx.command_key, "enquiry");
+  std::optional<Event> opened;
+  HUB_ASSIGN_OR_RETURN(
+      CommandOutcome outcome,
+      RunCommand(
+          store_, domain::ConcernStream(in.id), "concern_id", "concern", in.expected_version, ctx,
+          deadline, [&](const LoadedStream& stream) -> absl::StatusOr<std::vector<Event>> {
+            HUB_ASSIGN_OR_RETURN(
+                domain::intake::ThresholdDecisionEvents decided,
+                domain::intake::DecideThreshold(domain::intake::Fold(stream.events), in.command));
+            opened = std::move(decided.enquiry_opened);
+            return std::move(decided.concern_events);
+          }));
+  ToProto(outcome, response.mutable_result());
+  if (outcome.replayed) {
+    // A retry: the enquiry this decision opened (if any) is rebuilt from the concern stream,
+    // in case the original stopped between the two appends.
+    HUB_ASSIGN_OR_RETURN(LoadedStream stream, store_.Load(outcome.stream, deadline));
+    const domain::intake::ConcernState state = domain::intake::Fold(stream.events);
+    opened = state.enquiry_id == in.command.enquiry_id
+                 ? domain::intake::EnquiryOpenedFor(state, ctx)
+                 : std::nullopt;
+  }
+  if (!opened.has_value()) return absl::OkStatus();
+  HUB_ASSIGN_OR_RETURN(CommandOutcome enquiry, OpenEnquiry(store_, *opened, ctx, deadline));
+  response.set_enquiry_id(opened->enquiry_opened().enquiry_id());
+  ToProto(enquiry, response.mutable_enquiry_result());
+  return absl::OkStatus();
+}
+
+absl::Status MashService::RecordReferrerFeedbackImpl(
+    const grpc::ServerContextBase& context, const api::v1::RecordReferrerFeedbackRequest& request,
+    api::v1::RecordReferrerFeedbackResponse& response) {
+  HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_ASSIGN_OR_RETURN(auto in,
+                       RecordReferrerFeedbackFromProto(caller, request, deps_.clock.Now()));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/RecordReferrerFeedback"));
+  HUB_ASSIGN_OR_RETURN(Applied applied,
+                       RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
+  ToProto(applied.outcome, response.mutable_result());
+  return absl::OkStatus();
+}
+
+}  // namespace hub::services

@@ -1,1 +1,60 @@
+// MashService: the hub.api.v1.Mash gRPC service: triage, research with partner agencies, the
+// s42(1) threshold decision (which may open an enquiry) and feedback to the referrer. The
+// threshold decision's two-stream write sequence is in services/intake/README.md.
+//
+// Thread-safe: handlers share only the EventLog (thread-safe) and read-only configuration.
 #pragma once
+
+#include "absl/status/status.h"
+#include "domain/intake/working_calendar.h"
+#include "grpcpp/server_context.h"
+#include "hub/api/v1/mash_service.grpc.pb.h"
+#include "services/common/case_store.h"
+#include "services/common/service_deps.h"
+
+namespace hub::services {
+
+class MashService final : public api::v1::Mash::Service {
+ public:
+  explicit MashService(const ServiceDeps& deps);
+
+  // hub::api::v1::Mash
+  grpc::Status TriageConcern(grpc::ServerContext* context,
+                             const api::v1::TriageConcernRequest* request,
+                             api::v1::TriageConcernResponse* response) override;
+  grpc::Status RequestResearch(grpc::ServerContext* context,
+                               const api::v1::RequestResearchRequest* request,
+                               api::v1::RequestResearchResponse* response) override;
+  grpc::Status AnswerResearch(grpc::ServerContext* context,
+                              const api::v1::AnswerResearchRequest* request,
+                              api::v1::AnswerResearchResponse* response) override;
+  grpc::Status RecordThresholdDecision(grpc::ServerContext* context,
+                                       const api::v1::RecordThresholdDecisionRequest* request,
+                                       api::v1::RecordThresholdDecisionResponse* response) override;
+  grpc::Status RecordReferrerFeedback(grpc::ServerContext* context,
+                                      const api::v1::RecordReferrerFeedbackRequest* request,
+                                      api::v1::RecordReferrerFeedbackResponse* response) override;
+
+ private:
+  absl::Status TriageConcernImpl(const grpc::ServerContextBase& context,
+                                 const api::v1::TriageConcernRequest& request,
+                                 api::v1::TriageConcernResponse& response);
+  absl::Status RequestResearchImpl(const grpc::ServerContextBase& context,
+                                   const api::v1::RequestResearchRequest& request,
+                                   api::v1::RequestResearchResponse& response);
+  absl::Status AnswerResearchImpl(const grpc::ServerContextBase& context,
+                                  const api::v1::AnswerResearchRequest& request,
+                                  api::v1::AnswerResearchResponse& response);
+  absl::Status RecordThresholdDecisionImpl(const grpc::ServerContextBase& context,
+                                           const api::v1::RecordThresholdDecisionRequest& request,
+                                           api::v1::RecordThresholdDecisionResponse& response);
+  absl::Status RecordReferrerFeedbackImpl(const grpc::ServerContextBase& context,
+                                          const api::v1::RecordReferrerFeedbackRequest& request,
+                                          api::v1::RecordReferrerFeedbackResponse& response);
+
+  const ServiceDeps deps_;
+  CaseStore store_;
+  const domain::intake::WorkingCalendar calendar_;  // the partnership's, in its time zone
+};
+
+}  // namespace hub::services

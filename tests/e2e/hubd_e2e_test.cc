@@ -36,9 +36,8 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "hub/api/v1/event_store_service.grpc.pb.h"
+#include "tests/e2e/hub_process.h"
 #include "tests/testing/temp_dir.h"
-
-extern char** environ;
 
 namespace hub {
 namespace {
@@ -48,10 +47,14 @@ using ::grpc::health::v1::HealthCheckRequest;
 using ::grpc::health::v1::HealthCheckResponse;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using e2e::ChildProcess;
+using e2e::Hubd;
+using e2e::ReadFile;
 
 constexpr char kHubdPath[] = HUBD_PATH;
+constexpr char kPartnershipFlag[] =
+    "--partnership=" HUB_SOURCE_DIR "/deploy/partnership.example.textproto";
 constexpr char kHubctlPath[] = HUBCTL_PATH;
-constexpr absl::Duration kStartTimeout = absl::Seconds(30);
 constexpr absl::Duration kStopTimeout = absl::Seconds(5);  // "exits within a few seconds"
 
 // hubd's shutdown waits for each client to acknowledge its GOAWAY. A gRPC client polls an
@@ -60,87 +63,6 @@ constexpr absl::Duration kStopTimeout = absl::Seconds(5);  // "exits within a fe
 [[maybe_unused]] const bool kFastIdlePolling = [] {
   return ::setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "20", 1) == 0;
 }();
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// A child process, killed (SIGKILL) and reaped on destruction if still running.
-class ChildProcess {
- public:
-  // Starts `argv` with stdout and stderr redirected to the given files.
-  static absl::StatusOr<std::unique_ptr<ChildProcess>> Spawn(const std::vector<std::string>& argv,
-                                                             const std::string& stdout_path,
-                                                             const std::string& stderr_path) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<char*> args;
-    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    const int error = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (error != 0) {
-      return absl::InternalError(absl::StrCat("posix_spawn ", argv[0], ": ", strerror(error)));
-    }
-    return std::unique_ptr<ChildProcess>(new ChildProcess(pid));
-  }
-
-  ~ChildProcess() {
-    if (!exit_code_.has_value()) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-
-  void Signal(int signal) { ::kill(pid_, signal); }
-
-  // The exit code (128 + signal if killed by one), or nullopt if still running at `timeout`.
-  std::optional<int> WaitForExit(absl::Duration timeout) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (!exit_code_.has_value()) {
-      int status = 0;
-      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-      if (done == pid_) {
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      } else if (absl::Now() > deadline) {
-        return std::nullopt;
-      } else {
-        absl::SleepFor(absl::Milliseconds(5));
-      }
-    }
-    return exit_code_;
-  }
-
-  bool running() { return !WaitForExit(absl::ZeroDuration()).has_value(); }
-
- private:
-  explicit ChildProcess(pid_t pid) : pid_(pid) {}
-  pid_t pid_;
-  std::optional<int> exit_code_;
-};
-
-// A hubd child serving on 127.0.0.1:port.
-struct Hubd {
-  std::unique_ptr<ChildProcess> process;
-  int port = 0;
-  std::string stderr_path;
-
-  std::string address() const { return absl::StrCat("127.0.0.1:", port); }
-  std::string log() const { return ReadFile(stderr_path); }
-  std::shared_ptr<grpc::Channel> Channel() const {
-    return grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
-  }
-};
 
 struct CommandResult {
   int exit_code = -1;
@@ -164,35 +86,15 @@ class HubdE2eTest : public ::testing::Test {
                                  std::vector<std::string> extra_flags = {}) {
     const std::string port_file = NextPath("port");
     std::vector<std::string> argv = {kHubdPath, "--listen=127.0.0.1:0",
-                                     "--port_file=" + port_file, "--data_dir=" + data_dir};
+                                     "--port_file=" + port_file, "--data_dir=" + data_dir,
+                                     kPartnershipFlag};
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
     return StartHubdWithArgs(argv, port_file);
   }
 
   absl::StatusOr<Hubd> StartHubdWithArgs(const std::vector<std::string>& argv,
                                          const std::string& port_file) {
-    Hubd hubd;
-    hubd.stderr_path = NextPath("hubd.stderr");
-    absl::StatusOr<std::unique_ptr<ChildProcess>> process =
-        ChildProcess::Spawn(argv, NextPath("hubd.stdout"), hubd.stderr_path);
-    if (!process.ok()) return process.status();
-    hubd.process = *std::move(process);
-    const absl::Time deadline = absl::Now() + kStartTimeout;
-    while (true) {
-      // The file is renamed into place whole, so any content seen is the full port line.
-      const std::string content = ReadFile(port_file);
-      if (!content.empty()) {
-        if (!absl::SimpleAtoi(absl::StripSuffix(content, "\n"), &hubd.port) || hubd.port <= 0) {
-          return absl::InternalError("bad port file: " + content);
-        }
-        return hubd;
-      }
-      if (!hubd.process->running()) {
-        return absl::InternalError("hubd exited before listening: " + hubd.log());
-      }
-      if (absl::Now() > deadline) return absl::DeadlineExceededError("hubd did not start");
-      absl::SleepFor(absl::Milliseconds(5));
-    }
+    return e2e::SpawnHubd(argv, port_file, NextPath("hubd.stdout"), NextPath("hubd.stderr"));
   }
 
   // Sends SIGTERM and returns the exit code (nullopt if it did not exit in time).
@@ -423,9 +325,10 @@ TEST_F(HubdE2eTest, SecondHubdExitCodeIsNonZero) {
   ASSERT_TRUE(first.ok()) << first.status();
   const std::string err = NextPath("second.stderr");
   absl::StatusOr<std::unique_ptr<ChildProcess>> second = ChildProcess::Spawn(
-      {kHubdPath, "--listen=127.0.0.1:0", "--data_dir=" + data}, NextPath("second.stdout"), err);
+      {kHubdPath, "--listen=127.0.0.1:0", "--data_dir=" + data, kPartnershipFlag},
+      NextPath("second.stdout"), err);
   ASSERT_TRUE(second.ok());
-  const std::optional<int> code = (*second)->WaitForExit(kStartTimeout);
+  const std::optional<int> code = (*second)->WaitForExit(e2e::kStartTimeout);
   ASSERT_TRUE(code.has_value());
   EXPECT_NE(*code, 0);
   const std::string log = ReadFile(err);
@@ -440,7 +343,8 @@ TEST_F(HubdE2eTest, ConfigFileProvidesFlags) {
   std::ofstream(config) << "# hubd settings\n"
                         << "--listen=127.0.0.1:0\n"
                         << "--data_dir=" << dir_.Sub("configured-data") << "\n"
-                        << "--port_file=" << port_file << "\n";
+                        << "--port_file=" << port_file << "\n"
+                        << kPartnershipFlag << "\n";
   absl::StatusOr<Hubd> hubd = StartHubdWithArgs({kHubdPath, "--config=" + config}, port_file);
   ASSERT_TRUE(hubd.ok()) << hubd.status();
   EXPECT_THAT(hubd->log(), HasSubstr(dir_.Sub("configured-data")));
