@@ -382,6 +382,18 @@ TEST_F(SafeguardingE2eTest, SelfNeglectOlderWomanWhoDeclinesHelp) {
   EXPECT_EQ(later_raised.person_id(), raised.person_id());
   EXPECT_EQ(later_raised.episode(), 2);
   EXPECT_THAT(later_raised.previous_concern_ids(), ::testing::ElementsAre(raised.concern_id()));
+
+  // An operator reads the concern's history with hubctl, the events decoded.
+  const std::string out = dir_.Sub("hubctl.out");
+  auto hubctl = e2e::ChildProcess::Spawn(
+      {HUBCTL_PATH, "--server=" + hubd_.address(), "read", "--stream=concern-" + raised.concern_id()},
+      out, dir_.Sub("hubctl.err"));
+  ASSERT_TRUE(hubctl.ok());
+  EXPECT_EQ((*hubctl)->WaitForExit(absl::Seconds(30)), 0);
+  const std::string history = e2e::ReadFile(out);
+  EXPECT_THAT(history, HasSubstr("\"concern_raised\""));
+  EXPECT_THAT(history, HasSubstr("\"threshold_decision_made\""));
+  EXPECT_THAT(history, HasSubstr("I want to stay in my own home."));
 }
 
 // (b) Financial abuse by a son, with suspected coercion, raised by police without consent;

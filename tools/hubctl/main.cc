@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "domain/common/envelope.h"
+#include "hub/events/v1/events.pb.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
@@ -57,7 +59,8 @@ commands:
   read --stream=NAME [--from=VERSION] [--backward] [--limit=N]
   read --all [--from=POSITION] [--limit=N] [--prefix=STREAM_PREFIX] [--type=EVENT_TYPE]
                               print events as JSON, one hub.api.v1.RecordedEvent per line
-                              (payload and link in base64); default: all that match
+                              (payload and link in base64; a hub event is also shown decoded
+                              as "event"); default: all that match
   health [--service=NAME]     ask a running hubd for its health (--server only)
 
 global flags:
@@ -354,6 +357,16 @@ absl::Status PrintEvent(const api::RecordedEvent& event) {
   const auto status = google::protobuf::util::MessageToJsonString(event, &json, options);
   if (!status.ok()) {
     return absl::InternalError(absl::StrCat("cannot print event as JSON: ", status.ToString()));
+  }
+  // A hub event (its payload an envelope whose type is the record's) is also shown decoded,
+  // as "event", so an operator can read a case's history without tooling.
+  events::v1::Event decoded;
+  std::string decoded_json;
+  if (decoded.ParseFromString(event.payload()) &&
+      domain::EventTypeName(decoded) == event.type() && !json.empty() && json.back() == '}' &&
+      google::protobuf::util::MessageToJsonString(decoded, &decoded_json, options).ok()) {
+    json.pop_back();
+    absl::StrAppend(&json, ",\"event\":", decoded_json, "}");
   }
   std::cout << json << "\n";
   return absl::OkStatus();
