@@ -215,8 +215,18 @@ AdvocacyDuty ComputeAdvocacyDuty(const EnquiryState& state) {
   return duty;
 }
 
+absl::Status CheckMayReadAdvocacy(const EnquiryState& state, const Caller& caller) {
+  for (const AdvocacyReferral& r : state.advocacy.referrals) {
+    if (r.provider_agency_id == caller.agency_id) return absl::OkStatus();
+  }
+  return CheckLeadOrResponsible(state, caller, "reading the advocacy duty",
+                                "an advocacy provider referred to on this enquiry");
+}
+
 absl::StatusOr<Events> Decide(const EnquiryState& state, const AssessSubstantialDifficulty& cmd) {
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/false));
+  HUB_RETURN_IF_ERROR(
+      CheckLeadOrResponsible(state, cmd.ctx.caller, "assessing substantial difficulty"));
   ev1::Event event = NewEvent(cmd.ctx);
   ev1::SubstantialDifficultyAssessed* d = event.mutable_substantial_difficulty_assessed();
   d->set_understanding(cmd.understanding);
@@ -229,6 +239,8 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const AssessSubstantial
 
 absl::StatusOr<Events> Decide(const EnquiryState& state, const AssessAppropriateIndividual& cmd) {
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/false));
+  HUB_RETURN_IF_ERROR(
+      CheckLeadOrResponsible(state, cmd.ctx.caller, "assessing an appropriate individual"));
   // s68(4): the person considered is named, so the adult and partners know who supports them.
   if (cmd.exists && Blank(cmd.name)) {
     return Missing("name", "who was considered as the appropriate individual");
@@ -248,6 +260,8 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const AssessAppropriate
 
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordAdvocacyExceptions& cmd) {
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/false));
+  HUB_RETURN_IF_ERROR(
+      CheckLeadOrResponsible(state, cmd.ctx.caller, "recording advocacy exceptions"));
   ev1::Event event = NewEvent(cmd.ctx);
   ev1::AdvocacyExceptionsRecorded* e = event.mutable_advocacy_exceptions_recorded();
   e->set_hospital_28_days_or_more(cmd.hospital_28_days_or_more);
@@ -259,6 +273,7 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordAdvocacyExc
 
 absl::StatusOr<Events> Decide(const EnquiryState& state, const ReferForAdvocacy& cmd) {
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/false));
+  HUB_RETURN_IF_ERROR(CheckLeadOrResponsible(state, cmd.ctx.caller, "referring for advocacy"));
   if (Blank(cmd.provider_agency_id)) {
     return Missing("provider_agency_id", "the advocacy provider referred to");
   }

@@ -5,14 +5,17 @@
 // The duty is never typed in: ComputeAdvocacyDuty derives it from what is recorded, and
 // ConcludeEnquiry refuses a s42 enquiry while it is unmet.
 //
-// Decide's errors are those of enquiry.h. Provider-side steps (accept, decline, allocate, the
-// advocate's views) are the provider's: the caller must belong to the agency the referral was
-// sent to and hold the Advocate or Safeguarding manager role (kPermissionDenied otherwise).
+// Decide's errors are those of enquiry.h. The local authority's steps (assessments, exceptions,
+// referral) are for those who may act on the enquiry (CheckLeadOrResponsible). Provider-side
+// steps (accept, decline, allocate, the advocate's views) are the provider's: the caller must
+// belong to the agency the referral was sent to and hold the Advocate or Safeguarding manager
+// role (kPermissionDenied otherwise).
 // Pure; thread-safe functions over thread-compatible values.
 #pragma once
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "domain/common/context.h"
 #include "domain/enquiry/enquiry.h"
@@ -33,6 +36,10 @@ struct AdvocacyDuty {
 };
 
 AdvocacyDuty ComputeAdvocacyDuty(const EnquiryState& state);
+
+// Who may read the duty: those who may act on the enquiry (CheckLeadOrResponsible) and any
+// advocacy provider a referral on this enquiry was sent to. kPermissionDenied otherwise.
+absl::Status CheckMayReadAdvocacy(const EnquiryState& state, const Caller& caller);
 
 // ---- Commands ----
 

@@ -39,6 +39,9 @@ Caller Officer() {
 Caller Advocate(std::string agency = kProvider, cv1::Role role = cv1::ROLE_ADVOCATE) {
   return Caller{std::move(agency), cv1::AGENCY_KIND_ADVOCACY_PROVIDER, "u-advocate", {role}};
 }
+Caller PoliceOfficer() {
+  return Caller{"police-northshire", cv1::AGENCY_KIND_POLICE, "u-dc", {cv1::ROLE_ENQUIRY_OFFICER}};
+}
 CommandContext Ctx(Caller caller = Officer()) {
   return CommandContext{std::move(caller), kNow, "agency/cmd-7", "n7"};
 }
@@ -527,6 +530,87 @@ std::vector<CommandCase> AdvocateCases() {
   };
 }
 INSTANTIATE_TEST_SUITE_P(Advocates, AdvocacyRulesTest, ::testing::ValuesIn(AdvocateCases()),
+                         [](const auto& info) { return info.param.name; });
+
+// ---- Who may act on the advocacy, and who may read the duty ----
+
+std::vector<CommandCase> WhoMayActCases() {
+  ReferForAdvocacy by_provider = Referral();
+  by_provider.ctx = Ctx(Advocate());
+  return {
+      {"PartnerCannotAssessDifficulty",
+       Given(),
+       When(AssessSubstantialDifficulty{Ctx(PoliceOfficer()), true, false, false, false, ""}),
+       kDenied,
+       "assessing substantial difficulty: this enquiry is led by asc-northshire; "
+       "police-northshire is not the lead agency or the local authority responsible",
+       {}},
+      {"PartnerCannotAssessIndividual",
+       Given(),
+       When(AssessAppropriateIndividual{Ctx(PoliceOfficer()), false, "", "", false, false, false,
+                                        false, ""}),
+       kDenied,
+       "police-northshire is not the lead agency",
+       {}},
+      {"PartnerCannotRecordExceptions",
+       Given(),
+       When(RecordAdvocacyExceptions{Ctx(PoliceOfficer()), true, false, false, ""}),
+       kDenied,
+       "police-northshire is not the lead agency",
+       {}},
+      {"ProviderCannotReferToItself",
+       Given(SomeDifficulty()),
+       When(by_provider),
+       kDenied,
+       "referring for advocacy: this enquiry is led by asc-northshire; voiceability is not",
+       {}},
+      {"BeforeLeadAdultSocialCareRefers", {Opened(), SomeDifficulty()}, When(Referral()), kOk, "",
+       {}},
+  };
+}
+INSTANTIATE_TEST_SUITE_P(WhoMayAct, AdvocacyRulesTest, ::testing::ValuesIn(WhoMayActCases()),
+                         [](const auto& info) { return info.param.name; });
+
+struct ReadCase {
+  std::string name;
+  std::vector<ev1::Event> given;
+  Caller caller;
+  bool allowed;
+};
+
+void PrintTo(const ReadCase& c, std::ostream* os) { *os << c.name; }
+
+class AdvocacyReadTest : public ::testing::TestWithParam<ReadCase> {};
+
+TEST_P(AdvocacyReadTest, OnlyThoseOnTheCaseRead) {
+  const ReadCase& c = GetParam();
+  const absl::Status status = CheckMayReadAdvocacy(Fold(c.given), c.caller);
+  if (c.allowed) {
+    EXPECT_THAT(status, IsOk());
+  } else {
+    EXPECT_THAT(status, StatusIs(kDenied, HasSubstr("reading the advocacy duty: this enquiry is "
+                                                    "led by")));
+    EXPECT_THAT(status.message(), HasSubstr("nor an advocacy provider referred to"));
+  }
+}
+
+std::vector<ReadCase> ReadCases() {
+  ev1::Event caused = At(1);
+  caused.mutable_enquiry_lead_assigned()->set_lead_agency_id("police-northshire");
+  caused.mutable_enquiry_lead_assigned()->set_caused(true);
+  caused.mutable_enquiry_lead_assigned()->set_responsible_agency_id(kLa);
+  return {
+      {"LeadReads", Given(), Officer(), true},
+      {"CausedLeadReads", {Opened(), caused}, PoliceOfficer(), true},
+      {"ResponsibleAuthorityReads", {Opened(), caused}, Officer(), true},
+      {"ReferredProviderReads", Given(Referred()), Advocate(), true},
+      {"DeclinedProviderStillReads", Given(Referred(), Declined()), Advocate(), true},
+      {"UnreferredAdvocateRefused", Given(Referred()), Advocate("other-advocacy"), false},
+      {"AdvocateWithNoReferralRefused", Given(), Advocate(), false},
+      {"PartnerOfficerRefused", Given(Referred()), PoliceOfficer(), false},
+  };
+}
+INSTANTIATE_TEST_SUITE_P(Read, AdvocacyReadTest, ::testing::ValuesIn(ReadCases()),
                          [](const auto& info) { return info.param.name; });
 
 // ---- The duty and conclusion, end to end on one stream ----

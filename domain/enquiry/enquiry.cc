@@ -84,21 +84,14 @@ const DesiredOutcomeState* CurrentOutcome(const EnquiryState& state, const std::
   return o != nullptr && !o->withdrawn ? o : nullptr;
 }
 
-// Care Act s42(2) / "Final decision to close a s42 rests with the lead": conclusion and closure
-// belong to the lead agency or the local authority keeping responsibility for a caused enquiry.
-absl::Status CheckLeadOrResponsible(const EnquiryState& state, const Caller& caller,
-                                    std::string_view what) {
-  const ev1::EnquiryLeadAssigned& lead = *state.lead;
-  if (caller.agency_id == lead.lead_agency_id()) return absl::OkStatus();
-  if (!lead.responsible_agency_id().empty() && caller.agency_id == lead.responsible_agency_id()) {
-    return absl::OkStatus();
+// The agency of the advocate currently allocated on an accepted referral; empty if none.
+std::string AllocatedAdvocateProvider(const EnquiryState& state) {
+  for (const AdvocacyReferral& r : state.advocacy.referrals) {
+    if (r.status == AdvocacyReferral::Status::kAccepted && r.allocated()) {
+      return r.provider_agency_id;
+    }
   }
-  std::string who = lead.lead_agency_id();
-  if (!lead.responsible_agency_id().empty()) {
-    absl::StrAppend(&who, " or the local authority responsible, ", lead.responsible_agency_id());
-  }
-  return absl::PermissionDeniedError(absl::StrCat(std::string(what), " is for the lead agency (",
-                                                  who, "), not ", caller.agency_id));
+  return "";
 }
 
 // MSP "doesn't mean walking away": ceasing at the adult's request is refused while something
@@ -310,6 +303,31 @@ absl::Status CheckCanRecord(const EnquiryState& state, bool closure_step) {
   return absl::OkStatus();
 }
 
+absl::Status CheckLeadOrResponsible(const EnquiryState& state, const Caller& caller,
+                                    std::string_view what, std::string_view also) {
+  const std::string nor = also.empty() ? "" : absl::StrCat(", nor ", std::string(also));
+  // Before a lead is assigned the enquiry is the local authority's alone (s42(1)).
+  if (!state.lead.has_value()) {
+    if (caller.agency_kind == cv1::AGENCY_KIND_ADULT_SOCIAL_CARE) return absl::OkStatus();
+    return absl::PermissionDeniedError(absl::StrCat(
+        std::string(what), ": no lead is assigned yet, so this enquiry is the local authority's "
+        "(adult social care, Care Act s42); ", caller.agency_id, " is not adult social care", nor));
+  }
+  const ev1::EnquiryLeadAssigned& lead = *state.lead;
+  if (caller.agency_id == lead.lead_agency_id()) return absl::OkStatus();
+  if (!lead.responsible_agency_id().empty() && caller.agency_id == lead.responsible_agency_id()) {
+    return absl::OkStatus();
+  }
+  std::string led = lead.lead_agency_id();
+  if (!lead.responsible_agency_id().empty()) {
+    absl::StrAppend(&led, " (caused by ", lead.responsible_agency_id(),
+                    ", the local authority responsible)");
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat(std::string(what), ": this enquiry is led by ", led, "; ", caller.agency_id,
+                   " is not the lead agency or the local authority responsible", nor));
+}
+
 std::vector<std::string> ReasonsAgainstCeasing(const EnquiryState& state) {
   std::vector<std::string> reasons;
   const cv1::OthersAtRisk& others = state.opening.others_at_risk();
@@ -335,8 +353,38 @@ std::vector<std::string> ReasonsAgainstCeasing(const EnquiryState& state) {
 
 // ---- Decisions ----
 
+namespace {
+
+// Care Act s42(2): the local authority assigns the lead (and causes another organisation to
+// lead): the first time any adult social care agency; after that the local authority
+// responsible (the caused enquiry's, or the adult social care agency leading it).
+absl::Status CheckMayAssignLead(const EnquiryState& state, const Caller& caller) {
+  constexpr char kWhat[] = "assigning the lead";
+  if (!state.lead.has_value()) return CheckLeadOrResponsible(state, caller, kWhat);
+  const ev1::EnquiryLeadAssigned& lead = *state.lead;
+  const std::string& responsible = lead.responsible_agency_id().empty()
+                                       ? lead.lead_agency_id()
+                                       : lead.responsible_agency_id();
+  if (caller.agency_kind == cv1::AGENCY_KIND_ADULT_SOCIAL_CARE &&
+      caller.agency_id == responsible) {
+    return absl::OkStatus();
+  }
+  std::string led = lead.lead_agency_id();
+  if (!lead.responsible_agency_id().empty()) {
+    absl::StrAppend(&led, " (caused by ", lead.responsible_agency_id(),
+                    ", the local authority responsible)");
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      kWhat, ": this enquiry is led by ", led, "; ", caller.agency_id,
+      " is not the local authority responsible, which alone reassigns the lead (Care Act "
+      "s42(2))"));
+}
+
+}  // namespace
+
 absl::StatusOr<Events> Decide(const EnquiryState& state, const AssignLead& cmd) {
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/false));
+  HUB_RETURN_IF_ERROR(CheckMayAssignLead(state, cmd.ctx.caller));
   if (Blank(cmd.lead_agency_id)) {
     return Missing("lead_agency_id", "the agency leading the enquiry");
   }
@@ -382,6 +430,8 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const AssignLead& cmd) 
 
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordStrategyDiscussion& cmd) {
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/false));
+  HUB_RETURN_IF_ERROR(
+      CheckLeadOrResponsible(state, cmd.ctx.caller, "recording a strategy discussion"));
   if (cmd.held_at == absl::InfinitePast()) {
     return Missing("held_at", "when the strategy discussion was held");
   }
@@ -421,6 +471,14 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const CompleteAction& c
   // Completing agreed actions is a closure step: outstanding work may finish after conclusion.
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/true));
   const ActionState* action = state.FindAction(cmd.action_id);
+  // Partners complete what they were given: the action's owner agency, besides the lead.
+  if (action == nullptr || cmd.ctx.caller.agency_id != action->action.owner_agency_id()) {
+    HUB_RETURN_IF_ERROR(CheckLeadOrResponsible(
+        state, cmd.ctx.caller, "completing this action",
+        action == nullptr ? std::string("the agency that owns the action")
+                          : absl::StrCat("the agency that owns the action (",
+                                         action->action.owner_agency_id(), ")")));
+  }
   if (action == nullptr) {
     return UnknownItem("action_id", absl::StrCat("no action ", cmd.action_id, " on this enquiry"));
   }
@@ -439,6 +497,14 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const CompleteAction& c
 
 absl::StatusOr<Events> Decide(const EnquiryState& state, const ReviseDesiredOutcomes& cmd) {
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/false));
+  // An advocate expresses outcomes on the adult's behalf: the allocated advocate's provider may
+  // revise them too.
+  const std::string advocate_provider = AllocatedAdvocateProvider(state);
+  if (advocate_provider.empty() || advocate_provider != cmd.ctx.caller.agency_id) {
+    HUB_RETURN_IF_ERROR(CheckLeadOrResponsible(state, cmd.ctx.caller,
+                                               "revising the adult's desired outcomes",
+                                               "the provider of the allocated advocate"));
+  }
   // MSP: desired outcomes are revisited and may change, each change dated and explained.
   if (Blank(cmd.reason)) return Missing("reason", "why the adult's desired outcomes changed");
   if (cmd.added.empty() && cmd.changed.empty() && cmd.withdrawn_outcome_ids.empty()) {
@@ -488,6 +554,8 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const ReviseDesiredOutc
 
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordCapacityAssessment& cmd) {
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/false));
+  HUB_RETURN_IF_ERROR(
+      CheckLeadOrResponsible(state, cmd.ctx.caller, "recording a capacity assessment"));
   // MCA 2005 s2-3: capacity is decision-specific: the assessment names the decision.
   if (Blank(cmd.decision)) {
     return Missing("decision", "capacity is assessed for one specific decision (MCA 2005 s2-3)");
@@ -513,6 +581,8 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordCapacityAss
 
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordBestInterestsDecision& cmd) {
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/false));
+  HUB_RETURN_IF_ERROR(
+      CheckLeadOrResponsible(state, cmd.ctx.caller, "recording a best-interests decision"));
   if (Blank(cmd.capacity_assessment_id)) {
     return Missing("capacity_assessment_id",
                    "the capacity assessment that found capacity lacking for this decision");
@@ -609,6 +679,7 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordBestInteres
 
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordRiskAssessment& cmd) {
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/false));
+  HUB_RETURN_IF_ERROR(CheckLeadOrResponsible(state, cmd.ctx.caller, "recording a risk assessment"));
   if (Blank(cmd.dangers) && Blank(cmd.safety) && Blank(cmd.strengths)) {
     return Missing("dangers", "a risk assessment records dangers, safety or strengths");
   }
@@ -622,6 +693,7 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordRiskAssessm
 
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordProtectionPlan& cmd) {
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/false));
+  HUB_RETURN_IF_ERROR(CheckLeadOrResponsible(state, cmd.ctx.caller, "recording a protection plan"));
   // A protection plan is risk -> action -> by whom -> by when (5.6), or it protects no one.
   if (cmd.items.empty()) {
     return Missing("items", "at least one item: risk, action, by whom, by when");
@@ -649,6 +721,8 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordProtectionP
 absl::StatusOr<Events> Decide(const EnquiryState& state, const ReviewProtectionPlan& cmd) {
   // Reviewing the plan is a closure step: whether risk remains is weighed before closing.
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/true));
+  HUB_RETURN_IF_ERROR(
+      CheckLeadOrResponsible(state, cmd.ctx.caller, "reviewing the protection plan"));
   if (!state.protection_plan.has_value()) {
     return Refused("no protection plan recorded: record the plan before reviewing it");
   }
@@ -663,6 +737,8 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const ReviewProtectionP
 
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordCoercionConcern& cmd) {
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/false));
+  HUB_RETURN_IF_ERROR(
+      CheckLeadOrResponsible(state, cmd.ctx.caller, "recording a coercion concern"));
   // MSP professional curiosity: a suspicion (or its absence) is recorded with reasons.
   if (Blank(cmd.coercion.reasons())) {
     return Missing("coercion.reasons", "what professional curiosity found");
@@ -674,6 +750,8 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordCoercionCon
 
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordSpokenToAlone& cmd) {
   HUB_RETURN_IF_ERROR(CheckCanRecord(state, /*closure_step=*/false));
+  HUB_RETURN_IF_ERROR(
+      CheckLeadOrResponsible(state, cmd.ctx.caller, "recording whether the adult was seen alone"));
   // MSP professional curiosity: if the adult was not seen alone, the record says why.
   if (!cmd.spoken.spoken_to_alone() && Blank(cmd.spoken.reason_if_not())) {
     return Missing("spoken.reason_if_not", "why the adult was not spoken to alone");
@@ -692,6 +770,8 @@ absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordDutyOfCareD
   if (!cmd.ctx.caller.HasRole(cv1::ROLE_SAFEGUARDING_MANAGER)) {
     return RoleRequired(Label(cv1::ROLE_SAFEGUARDING_MANAGER), "a duty-of-care decision");
   }
+  HUB_RETURN_IF_ERROR(
+      CheckLeadOrResponsible(state, cmd.ctx.caller, "recording a duty-of-care decision"));
   if (Blank(cmd.decision)) return Missing("decision", "what the duty of care requires or permits");
   if (Blank(cmd.reasons)) return Missing("reasons", "why, in the manager's words");
   ev1::Event event = NewEvent(cmd.ctx);

@@ -23,6 +23,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -114,6 +115,19 @@ EnquiryState Fold(EnquiryState state, const std::vector<events::v1::Event>& even
 // OK if the enquiry can take a command: kNotFound if it was never opened; refused once closed,
 // and after conclusion unless `closure_step` (the command is one of the closure steps).
 absl::Status CheckCanRecord(const EnquiryState& state, bool closure_step);
+
+// Who may act on this enquiry, by the caller's agency's relationship to the case (Care Act
+// s42(2): the local authority owns the enquiry and may cause another organisation to make it;
+// partners act on what they were given). Before a lead is assigned: any adult social care
+// agency. Once a lead exists: the lead agency or the local authority responsible for a caused
+// enquiry. Every enquiry and advocacy Decide applies it, with these differences: AssignLead
+// (the responsible local authority only, see there), CompleteAction (also the action's owner
+// agency), ReviseDesiredOutcomes (also the provider of the allocated advocate), and the
+// provider-side advocacy steps (the referral's provider only, advocacy.h).
+// kPermissionDenied otherwise: "<what>: this enquiry is led by <lead>; <caller's agency> is not
+// the lead agency or the local authority responsible[, nor <also>]".
+absl::Status CheckLeadOrResponsible(const EnquiryState& state, const Caller& caller,
+                                    std::string_view what, std::string_view also = {});
 
 // ---- Commands ----
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "domain/common/envelope.h"
 #include "domain/enquiry/advocacy.h"
@@ -29,6 +30,8 @@ using ::testing::SizeIs;
 
 constexpr char kLa[] = "asc-northshire";  // adult social care (the local authority)
 constexpr char kPolice[] = "police-northshire";
+constexpr char kOtherLa[] = "asc-southshire";  // adult social care of another authority
+constexpr char kProvider[] = "voiceability";   // an advocacy provider
 constexpr char kOutcome[] = "concern1-o-1";  // the desired outcome carried from the concern
 constexpr char kOutcomeWords[] = "I want him to stop taking my money";
 
@@ -46,6 +49,14 @@ Caller Manager(std::string agency = kLa) {
                 cv1::AGENCY_KIND_ADULT_SOCIAL_CARE,
                 "u-manager",
                 {cv1::ROLE_SAFEGUARDING_MANAGER}};
+}
+Caller PoliceManager() {
+  return Caller{kPolice, cv1::AGENCY_KIND_POLICE, "u-dci", {cv1::ROLE_SAFEGUARDING_MANAGER}};
+}
+Caller PoliceOfficer() { return Officer(kPolice, cv1::AGENCY_KIND_POLICE); }
+Caller Advocate(std::string agency = kProvider) {
+  return Caller{std::move(agency), cv1::AGENCY_KIND_ADVOCACY_PROVIDER, "u-alex",
+                {cv1::ROLE_ADVOCATE}};
 }
 Caller Referrer() {
   return Caller{kLa, cv1::AGENCY_KIND_ADULT_SOCIAL_CARE, "u-referrer", {cv1::ROLE_REFERRER}};
@@ -95,7 +106,7 @@ ev1::Event Lead(std::string lead = kLa, bool caused = false) {
   return e;
 }
 
-ev1::Event Discussion() {
+ev1::Event Discussion(const std::string& owner = kLa) {
   ev1::Event e = At(kT0 + absl::Hours(2));
   ev1::StrategyDiscussionRecorded* d = e.mutable_strategy_discussion_recorded();
   d->set_discussion_id("d1");
@@ -103,7 +114,7 @@ ev1::Event Discussion() {
   cv1::AgreedAction* a = d->add_actions();
   a->set_action_id("d1-1");
   a->set_description("Check bank statements with the adult");
-  a->set_owner_agency_id(kLa);
+  a->set_owner_agency_id(owner);
   *a->mutable_due_at() = ToTimestamp(kT0 + absl::Hours(72));
   return e;
 }
@@ -164,6 +175,25 @@ ev1::Event Difficulty() {
   ev1::Event e = At(kT0 + absl::Hours(8));
   e.mutable_substantial_difficulty_assessed()->set_understanding(true);
   return e;
+}
+
+// An advocacy referral to kProvider, accepted and (if `allocated`) with an advocate allocated.
+std::vector<ev1::Event> AdvocacyEvents(bool allocated) {
+  std::vector<ev1::Event> events;
+  ev1::Event referred = At(kT0 + absl::Hours(8));
+  referred.mutable_advocacy_referred()->set_referral_id("r1");
+  referred.mutable_advocacy_referred()->set_provider_agency_id(kProvider);
+  events.push_back(referred);
+  ev1::Event accepted = At(kT0 + absl::Hours(8));
+  accepted.mutable_advocacy_referral_accepted()->set_referral_id("r1");
+  events.push_back(accepted);
+  if (allocated) {
+    ev1::Event advocate = At(kT0 + absl::Hours(8));
+    advocate.mutable_advocate_allocated()->set_referral_id("r1");
+    advocate.mutable_advocate_allocated()->set_advocate_name("Alex Rowe");
+    events.push_back(advocate);
+  }
+  return events;
 }
 
 ev1::Event Concluded(cv1::ActionAndResult result = cv1::ACTION_AND_RESULT_NO_RISK_NO_ACTION_TAKEN) {
@@ -760,7 +790,9 @@ std::vector<RuleCase> ConclusionCases() {
       Fail("ConclusionIsForTheLead", Base(),
            When(With<C>(ValidConclusion(),
                         [](C& c) { c.ctx = Ctx(Officer(kPolice, cv1::AGENCY_KIND_POLICE)); })),
-           kDenied, "concluding this enquiry is for the lead agency (asc-northshire)"),
+           kDenied,
+           "concluding this enquiry: this enquiry is led by asc-northshire; police-northshire is "
+           "not the lead agency or the local authority responsible"),
       Pass("CausedLeadMayConclude", {Opened(), Lead(kPolice, /*caused=*/true)},
            When(With<C>(ValidConclusion(),
                         [](C& c) { c.ctx = Ctx(Officer(kPolice, cv1::AGENCY_KIND_POLICE)); }))),
@@ -920,7 +952,9 @@ std::vector<RuleCase> ClosureCases() {
            "closing an enquiry needs the Safeguarding manager role"),
       Fail("ClosureIsForTheLead", Base(Concluded()),
            When(With<C>(ValidClosure(), [](C& c) { c.ctx = Ctx(Manager("asc-southshire")); })),
-           kDenied, "closing this enquiry is for the lead agency"),
+           kDenied,
+           "closing this enquiry: this enquiry is led by asc-northshire; asc-southshire is not "
+           "the lead agency"),
       Fail("ConcludeBeforeClosing", Base(), When(ValidClosure()), kRefused,
            "enquiry not concluded: record its conclusion"),
       Fail("ClosureNeedsReason", Base(Concluded()),
@@ -950,6 +984,110 @@ std::vector<RuleCase> ClosureCases() {
   };
 }
 INSTANTIATE_TEST_SUITE_P(Closure, EnquiryRulesTest, ::testing::ValuesIn(ClosureCases()), CaseName);
+
+// ---- Who may act (Care Act s42(2)): the caller's agency's relationship to the case ----
+
+template <typename Cmd>
+Cmd As(Cmd cmd, Caller caller) {
+  cmd.ctx = Ctx(std::move(caller));
+  return cmd;
+}
+
+std::vector<ev1::Event> CausedToPoliceBase() { return {Opened(), Lead(kPolice, /*caused=*/true)}; }
+
+constexpr char kNotLead[] =
+    "this enquiry is led by asc-northshire; police-northshire is not the lead agency or the "
+    "local authority responsible";
+
+std::vector<RuleCase> WhoMayActCases() {
+  const RecordRiskAssessment risk{Ctx(), "son takes pension", "", ""};
+  std::vector<ev1::Event> with_plan = Base(Plan());
+  std::vector<ev1::Event> allocated = Base();
+  for (const ev1::Event& e : AdvocacyEvents(/*allocated=*/true)) allocated.push_back(e);
+  std::vector<ev1::Event> unallocated = Base();
+  for (const ev1::Event& e : AdvocacyEvents(/*allocated=*/false)) unallocated.push_back(e);
+  return {
+      // Before a lead is assigned: adult social care only.
+      Pass("BeforeLeadAdultSocialCareActs", {Opened()}, When(ValidCapacity())),
+      Pass("BeforeLeadAnyAdultSocialCareActs", {Opened()},
+           When(As(ValidCapacity(), Officer(kOtherLa)))),
+      Fail("BeforeLeadPartnerRefused", {Opened()}, When(As(ValidCapacity(), PoliceOfficer())),
+           kDenied,
+           "recording a capacity assessment: no lead is assigned yet, so this enquiry is the "
+           "local authority's (adult social care, Care Act s42); police-northshire is not adult "
+           "social care"),
+      // AssignLead: adult social care; once a lead exists, the local authority responsible.
+      Pass("FirstLeadByAnyAdultSocialCare", {Opened()},
+           When(As(ValidAssignLead(), Manager(kOtherLa)))),
+      Fail("FirstLeadNotByPartner", {Opened()}, When(As(ValidAssignLead(), PoliceManager())),
+           kDenied, "assigning the lead: no lead is assigned yet"),
+      Pass("LeadAuthorityReassigns", Base(), When(ValidAssignLead())),
+      Fail("PartnerCannotReassign", Base(), When(As(ValidAssignLead(), PoliceManager())), kDenied,
+           "assigning the lead: this enquiry is led by asc-northshire; police-northshire is not "
+           "the local authority responsible"),
+      Fail("OtherAuthorityCannotReassign", Base(), When(As(ValidAssignLead(), Manager(kOtherLa))),
+           kDenied, "asc-southshire is not the local authority responsible"),
+      Pass("ResponsibleAuthorityReassignsCausedLead", CausedToPoliceBase(),
+           When(ValidAssignLead())),
+      Fail("CausedLeadCannotReassign", CausedToPoliceBase(),
+           When(As(ValidAssignLead(), PoliceManager())), kDenied,
+           "this enquiry is led by police-northshire (caused by asc-northshire, the local "
+           "authority responsible); police-northshire is not the local authority responsible"),
+      // Once a lead exists: the lead agency or the local authority responsible.
+      Pass("LeadRecords", Base(), When(ValidCapacity())),
+      Pass("CausedLeadRecords", CausedToPoliceBase(), When(As(risk, PoliceOfficer()))),
+      Pass("ResponsibleAuthorityRecords", CausedToPoliceBase(), When(risk)),
+      Fail("OtherAuthorityRefused", Base(), When(As(risk, Officer(kOtherLa))), kDenied,
+           "asc-southshire is not the lead agency or the local authority responsible"),
+      Fail("PartnerCannotRecordCapacity", Base(), When(As(ValidCapacity(), PoliceOfficer())),
+           kDenied, absl::StrCat("recording a capacity assessment: ", kNotLead)),
+      Fail("PartnerCannotRecordStrategy", Base(), When(As(ValidDiscussion(), PoliceOfficer())),
+           kDenied, kNotLead),
+      Fail("PartnerCannotDecideBestInterests", LacksCapacity(),
+           When(As(ValidBestInterests(), PoliceOfficer())), kDenied, kNotLead),
+      Fail("PartnerCannotAssessRisk", Base(), When(As(risk, PoliceOfficer())), kDenied, kNotLead),
+      Fail("PartnerCannotRecordPlan", Base(), When(As(ValidPlan(), PoliceOfficer())), kDenied,
+           kNotLead),
+      Fail("PartnerCannotReviewPlan", with_plan,
+           When(ReviewProtectionPlan{Ctx(PoliceOfficer()), "reviewed", std::nullopt}), kDenied,
+           kNotLead),
+      Fail("PartnerCannotRecordCoercion", Base(),
+           When(RecordCoercionConcern{Ctx(PoliceOfficer()), {}}), kDenied, kNotLead),
+      Fail("PartnerCannotRecordSpokenToAlone", Base(),
+           When(RecordSpokenToAlone{Ctx(PoliceOfficer()), {}}), kDenied, kNotLead),
+      Fail("PartnerCannotDecideDutyOfCare", Base(),
+           When(RecordDutyOfCareDecision{Ctx(PoliceManager()), "close", "police continue"}),
+           kDenied, kNotLead),
+      Fail("PartnerCannotConclude", Base(), When(As(ValidConclusion(), PoliceManager())), kDenied,
+           kNotLead),
+      Fail("PartnerCannotClose", Base(Concluded()), When(As(ValidClosure(), PoliceManager())),
+           kDenied, kNotLead),
+      // CompleteAction: also the action's owner agency.
+      Pass("ActionOwnerCompletes", Base(Discussion(kPolice)),
+           When(CompleteAction{Ctx(PoliceOfficer()), "d1-1", "statements checked"})),
+      Pass("LeadCompletesAPartnersAction", Base(Discussion(kPolice)),
+           When(CompleteAction{Ctx(), "d1-1", "done"})),
+      Fail("PartnerCompletesOnlyItsOwnActions", Base(Discussion()),
+           When(CompleteAction{Ctx(PoliceOfficer()), "d1-1", ""}), kDenied,
+           absl::StrCat("completing this action: ", kNotLead,
+                        ", nor the agency that owns the action (asc-northshire)")),
+      Fail("PartnerCannotProbeActions", Base(Discussion()),
+           When(CompleteAction{Ctx(PoliceOfficer()), "d9-9", ""}), kDenied, kNotLead),
+      // ReviseDesiredOutcomes: also the provider of the allocated advocate.
+      Pass("AllocatedAdvocateRevisesOutcomes", allocated, When(As(ValidRevision(), Advocate()))),
+      Fail("ProviderWithoutAllocatedAdvocateCannotRevise", unallocated,
+           When(As(ValidRevision(), Advocate())), kDenied,
+           "voiceability is not the lead agency or the local authority responsible, nor the "
+           "provider of the allocated advocate"),
+      Fail("UnreferredAdvocateCannotRevise", allocated,
+           When(As(ValidRevision(), Advocate("other-advocacy"))), kDenied,
+           "other-advocacy is not the lead agency"),
+      Fail("PartnerCannotReviseOutcomes", Base(), When(As(ValidRevision(), PoliceOfficer())),
+           kDenied, kNotLead),
+  };
+}
+INSTANTIATE_TEST_SUITE_P(WhoMayAct, EnquiryRulesTest, ::testing::ValuesIn(WhoMayActCases()),
+                         CaseName);
 
 // ---- Evolve ----
 

@@ -182,6 +182,8 @@ absl::Status AdvocacyService::GetAdvocacyDutyImpl(const grpc::ServerContextBase&
                                                         DeadlineFromGrpc(context.deadline())));
   const domain::enquiry::EnquiryState state = domain::enquiry::Fold(stream.events);
   if (!state.opened) return absl::NotFoundError("enquiry_id: no such enquiry");
+  // Read by those on the case: the lead, the local authority responsible, a referred provider.
+  HUB_RETURN_IF_ERROR(domain::enquiry::CheckMayReadAdvocacy(state, caller));
   ToProto(domain::enquiry::ComputeAdvocacyDuty(state), response.mutable_duty());
   response.set_version(stream.version.value());
   return absl::OkStatus();

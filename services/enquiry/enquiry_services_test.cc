@@ -67,6 +67,7 @@ const Who kManager{"asc-northshire", "u-manager", "safeguarding_manager"};
 const Who kAdvocate{"voiceability", "u-alex", "advocate"};
 const Who kReferrer{"police-northshire", "u-pc", "referrer"};
 const Who kPoliceOfficer{"police-northshire", "u-dc", "enquiry_officer"};
+const Who kPoliceManager{"police-northshire", "u-dci", "safeguarding_manager"};
 
 void SetCaller(grpc::ClientContext& context, const Who& who) {
   context.set_deadline(CallDeadline());
@@ -530,9 +531,52 @@ TEST_F(EnquiryServicesTest, MissingRoleIsPermissionDeniedAndWritesNothing) {
   status = Call(*enquiry_, &E::ConcludeEnquiry, kPoliceOfficer, Conclusion("conclude-1", kOutcome),
                 &concluded);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_THAT(status.error_message(), HasSubstr("is for the lead agency"));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("police-northshire is not the lead agency or the local authority"));
   EXPECT_EQ(Head(), after_lead);
   EXPECT_GT(after_lead, head);
+}
+
+TEST_F(EnquiryServicesTest, OtherAgenciesCannotActOnAnEnquiryTheyDoNotLead) {
+  OpenEnquiry();
+  Must(&E::AssignLead, kManager, AssignLead("lead-1"));
+  const int64_t head = Head();
+
+  // s42(2): the lead is the local authority's to assign, not a partner's.
+  api::AssignLeadResponse lead;
+  grpc::Status status =
+      Call(*enquiry_, &E::AssignLead, kPoliceManager, AssignLead("lead-2"), &lead);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("this enquiry is led by asc-northshire; police-northshire is not the "
+                        "local authority responsible"));
+
+  // A partner with the right role still does not record on an enquiry it does not lead.
+  api::RecordCapacityAssessmentRequest capacity;
+  *capacity.mutable_header() = Header("capacity-1");
+  capacity.set_enquiry_id(kEnquiry);
+  capacity.set_decision("Where to live");
+  *capacity.mutable_assessed_at() = domain::ToTimestamp(kStart);
+  capacity.set_assessor("DC Green");
+  capacity.set_finding(cv1::CAPACITY_FINDING_LACKS_CAPACITY);
+  api::RecordCapacityAssessmentResponse assessed;
+  status =
+      Call(*enquiry_, &E::RecordCapacityAssessment, kPoliceOfficer, capacity, &assessed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("this enquiry is led by asc-northshire; police-northshire is not the "
+                        "lead agency or the local authority responsible"));
+
+  // Nor does an advocate with no referral read the advocacy duty.
+  api::GetAdvocacyDutyRequest get;
+  get.set_enquiry_id(kEnquiry);
+  api::GetAdvocacyDutyResponse got;
+  EXPECT_EQ(Call(*advocacy_, &A::GetAdvocacyDuty, kAdvocate, get, &got).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(Call(*advocacy_, &A::GetAdvocacyDuty, kOfficer, get, &got).ok());
+
+  EXPECT_EQ(Head(), head);
+  EXPECT_THAT(StreamTypes(), ElementsAre("EnquiryOpened", "EnquiryLeadAssigned"));
 }
 
 TEST_F(EnquiryServicesTest, UnknownCallerIsUnauthenticated) {
