@@ -80,20 +80,26 @@ absl::StatusOr<CommandOutcome> CaseStore::Append(const std::string& stream,
   return outcome;
 }
 
+const events::v1::Event* FindAppliedEvent(const LoadedStream& stream,
+                                          std::string_view command_key) {
+  if (command_key.empty()) return nullptr;
+  for (size_t i = stream.events.size(); i-- > 0;) {
+    if (stream.events[i].command_id() == command_key) return &stream.events[i];
+  }
+  return nullptr;
+}
+
 std::optional<CommandOutcome> FindApplied(const LoadedStream& stream,
                                           std::string_view command_key) {
-  if (command_key.empty()) return std::nullopt;
-  for (size_t i = stream.events.size(); i-- > 0;) {
-    if (stream.events[i].command_id() == command_key) {
-      CommandOutcome outcome;
-      outcome.stream = stream.name;
-      outcome.version = StreamVersion(static_cast<int64_t>(i));
-      outcome.position = stream.positions[i];
-      outcome.replayed = true;
-      return outcome;
-    }
-  }
-  return std::nullopt;
+  const events::v1::Event* event = FindAppliedEvent(stream, command_key);
+  if (event == nullptr) return std::nullopt;
+  const size_t i = static_cast<size_t>(event - stream.events.data());
+  CommandOutcome outcome;
+  outcome.stream = stream.name;
+  outcome.version = StreamVersion(static_cast<int64_t>(i));
+  outcome.position = stream.positions[i];
+  outcome.replayed = true;
+  return outcome;
 }
 
 absl::StatusOr<CommandOutcome> RunCommand(CaseStore& store, const std::string& stream,

@@ -64,6 +64,9 @@ class CaseStore {
 // The original outcome if `command_key` already wrote to `stream` (its last event).
 std::optional<CommandOutcome> FindApplied(const LoadedStream& stream,
                                           std::string_view command_key);
+// The last event `command_key` wrote to `stream`, or nullptr: what a retry answers from.
+const events::v1::Event* FindAppliedEvent(const LoadedStream& stream,
+                                          std::string_view command_key);
 
 using DecideFn =
     absl::FunctionRef<absl::StatusOr<std::vector<events::v1::Event>>(const LoadedStream&)>;

@@ -44,6 +44,16 @@ std::string DeriveId(std::string_view command_key, std::string_view purpose);
 [[nodiscard]] absl::Status CheckText(std::string_view field, std::string_view value, size_t max,
                                      bool required);
 
+// CheckText with the short (names, labels) and long (narratives) limits.
+[[nodiscard]] inline absl::Status CheckShortText(std::string_view field, std::string_view value,
+                                                 bool required = false) {
+  return CheckText(field, value, kMaxShortText, required);
+}
+[[nodiscard]] inline absl::Status CheckLongText(std::string_view field, std::string_view value,
+                                                bool required = false) {
+  return CheckText(field, value, kMaxLongText, required);
+}
+
 // A list's length: at most kMaxListLength (and at least `min`).
 [[nodiscard]] absl::Status CheckListSize(std::string_view field, int size, int min = 0);
 

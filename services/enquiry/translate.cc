@@ -17,12 +17,6 @@ namespace enq = ::hub::domain::enquiry;
 namespace av1 = ::hub::api::v1;
 namespace cv1 = ::hub::common::v1;
 
-absl::Status Short(std::string_view field, const std::string& value) {
-  return CheckText(field, value, kMaxShortText, /*required=*/false);
-}
-absl::Status Long(std::string_view field, const std::string& value) {
-  return CheckText(field, value, kMaxLongText, /*required=*/false);
-}
 
 // Every command names its enquiry and states the version it expects.
 template <typename Command, typename Request>
@@ -68,10 +62,10 @@ absl::StatusOr<const config::v1::Agency*> ParticipatingAgency(const Partnership&
 }
 
 absl::Status CheckDesiredOutcome(const std::string& field, const cv1::DesiredOutcome& o) {
-  HUB_RETURN_IF_ERROR(Long(Field(field, "text"), o.text()));
+  HUB_RETURN_IF_ERROR(CheckLongText(Field(field, "text"), o.text()));
   HUB_RETURN_IF_ERROR(CheckEnum(Field(field, "kind"), o.kind(), /*required=*/false));
   HUB_RETURN_IF_ERROR(CheckEnum(Field(field, "expressed_by"), o.expressed_by(), false));
-  return Long(Field(field, "achievability_note"), o.achievability_note());
+  return CheckLongText(Field(field, "achievability_note"), o.achievability_note());
 }
 
 }  // namespace
@@ -86,9 +80,9 @@ absl::StatusOr<EnquiryCommand<enq::AssignLead>> FromProto(const av1::AssignLeadR
   HUB_ASSIGN_OR_RETURN(
       const config::v1::Agency* lead,
       ParticipatingAgency(partnership, "lead_agency_id", request.lead_agency_id()));
-  HUB_RETURN_IF_ERROR(Short("officer_name", request.officer_name()));
-  HUB_RETURN_IF_ERROR(Short("officer_user_id", request.officer_user_id()));
-  HUB_RETURN_IF_ERROR(Long("scope", request.scope()));
+  HUB_RETURN_IF_ERROR(CheckShortText("officer_name", request.officer_name()));
+  HUB_RETURN_IF_ERROR(CheckShortText("officer_user_id", request.officer_user_id()));
+  HUB_RETURN_IF_ERROR(CheckLongText("scope", request.scope()));
   enq::AssignLead& c = out.command;
   c.lead_agency_id = request.lead_agency_id();
   c.lead_agency_kind = lead->kind();
@@ -110,12 +104,12 @@ absl::StatusOr<EnquiryCommand<enq::RecordStrategyDiscussion>> FromProto(
   HUB_ASSIGN_OR_RETURN(c.held_at, TimeOrUnset("held_at", request.has_held_at(), request.held_at()));
   HUB_RETURN_IF_ERROR(CheckListSize("participants", request.participants_size()));
   for (int i = 0; i < request.participants_size(); ++i) {
-    HUB_RETURN_IF_ERROR(Short(Field("participants", i), request.participants(i)));
+    HUB_RETURN_IF_ERROR(CheckShortText(Field("participants", i), request.participants(i)));
     c.participants.push_back(request.participants(i));
   }
   HUB_RETURN_IF_ERROR(CheckListSize("decisions", request.decisions_size()));
   for (int i = 0; i < request.decisions_size(); ++i) {
-    HUB_RETURN_IF_ERROR(Long(Field("decisions", i), request.decisions(i)));
+    HUB_RETURN_IF_ERROR(CheckLongText(Field("decisions", i), request.decisions(i)));
     c.decisions.push_back(request.decisions(i));
   }
   HUB_RETURN_IF_ERROR(CheckListSize("actions", request.actions_size()));
@@ -126,20 +120,20 @@ absl::StatusOr<EnquiryCommand<enq::RecordStrategyDiscussion>> FromProto(
       return absl::InvalidArgumentError(
           absl::StrCat(Field(field, "action_id"), ": assigned by the hub; leave it empty"));
     }
-    HUB_RETURN_IF_ERROR(Long(Field(field, "description"), action.description()));
+    HUB_RETURN_IF_ERROR(CheckLongText(Field(field, "description"), action.description()));
     if (!action.owner_agency_id().empty()) {
       HUB_RETURN_IF_ERROR(ParticipatingAgency(partnership, Field(field, "owner_agency_id"),
                                               action.owner_agency_id())
                               .status());
     }
-    HUB_RETURN_IF_ERROR(Short(Field(field, "owner_name"), action.owner_name()));
+    HUB_RETURN_IF_ERROR(CheckShortText(Field(field, "owner_name"), action.owner_name()));
     if (action.has_due_at()) {
       HUB_RETURN_IF_ERROR(CheckTimestamp(Field(field, "due_at"), action.due_at(), false));
       if (IsZero(action.due_at())) action.clear_due_at();
     }
     c.actions.push_back(std::move(action));
   }
-  HUB_RETURN_IF_ERROR(Long("adults_views", request.adults_views()));
+  HUB_RETURN_IF_ERROR(CheckLongText("adults_views", request.adults_views()));
   c.adults_views = request.adults_views();
   return out;
 }
@@ -149,7 +143,7 @@ absl::StatusOr<EnquiryCommand<enq::CompleteAction>> FromProto(
     const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::CompleteAction>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckId("action_id", request.action_id()));
-  HUB_RETURN_IF_ERROR(Long("note", request.note()));
+  HUB_RETURN_IF_ERROR(CheckLongText("note", request.note()));
   out.command.action_id = request.action_id();
   out.command.note = request.note();
   return out;
@@ -183,7 +177,7 @@ absl::StatusOr<EnquiryCommand<enq::ReviseDesiredOutcomes>> FromProto(
         CheckId(Field("withdrawn_outcome_ids", i), request.withdrawn_outcome_ids(i)));
     c.withdrawn_outcome_ids.push_back(request.withdrawn_outcome_ids(i));
   }
-  HUB_RETURN_IF_ERROR(Long("reason", request.reason()));
+  HUB_RETURN_IF_ERROR(CheckLongText("reason", request.reason()));
   c.reason = request.reason();
   return out;
 }
@@ -193,12 +187,12 @@ absl::StatusOr<EnquiryCommand<enq::RecordCapacityAssessment>> FromProto(
     absl::Time now, const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordCapacityAssessment>(request, caller, now)));
   enq::RecordCapacityAssessment& c = out.command;
-  HUB_RETURN_IF_ERROR(Short("decision", request.decision()));
+  HUB_RETURN_IF_ERROR(CheckShortText("decision", request.decision()));
   HUB_ASSIGN_OR_RETURN(
       c.assessed_at, TimeOrUnset("assessed_at", request.has_assessed_at(), request.assessed_at()));
-  HUB_RETURN_IF_ERROR(Short("assessor", request.assessor()));
+  HUB_RETURN_IF_ERROR(CheckShortText("assessor", request.assessor()));
   HUB_RETURN_IF_ERROR(CheckEnum("finding", request.finding(), /*required=*/false));
-  HUB_RETURN_IF_ERROR(Long("evidence", request.evidence()));
+  HUB_RETURN_IF_ERROR(CheckLongText("evidence", request.evidence()));
   c.decision = request.decision();
   c.assessor = request.assessor();
   c.finding = request.finding();
@@ -212,30 +206,30 @@ absl::StatusOr<EnquiryCommand<enq::RecordBestInterestsDecision>> FromProto(
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordBestInterestsDecision>(request, caller, now)));
   enq::RecordBestInterestsDecision& c = out.command;
   HUB_RETURN_IF_ERROR(CheckId("capacity_assessment_id", request.capacity_assessment_id()));
-  HUB_RETURN_IF_ERROR(Short("decision", request.decision()));
+  HUB_RETURN_IF_ERROR(CheckShortText("decision", request.decision()));
   HUB_RETURN_IF_ERROR(CheckListSize("options", request.options_size()));
   for (int i = 0; i < request.options_size(); ++i) {
     const std::string field = Field("options", i);
     const cv1::BestInterestsOption& o = request.options(i);
-    HUB_RETURN_IF_ERROR(Short(Field(field, "option"), o.option()));
+    HUB_RETURN_IF_ERROR(CheckShortText(Field(field, "option"), o.option()));
     HUB_RETURN_IF_ERROR(CheckListSize(Field(field, "factors_for"), o.factors_for_size()));
     for (int j = 0; j < o.factors_for_size(); ++j) {
-      HUB_RETURN_IF_ERROR(Long(Field(Field(field, "factors_for"), j), o.factors_for(j)));
+      HUB_RETURN_IF_ERROR(CheckLongText(Field(Field(field, "factors_for"), j), o.factors_for(j)));
     }
     HUB_RETURN_IF_ERROR(CheckListSize(Field(field, "factors_against"), o.factors_against_size()));
     for (int j = 0; j < o.factors_against_size(); ++j) {
-      HUB_RETURN_IF_ERROR(Long(Field(Field(field, "factors_against"), j), o.factors_against(j)));
+      HUB_RETURN_IF_ERROR(CheckLongText(Field(Field(field, "factors_against"), j), o.factors_against(j)));
     }
     c.options.push_back(o);
   }
   HUB_RETURN_IF_ERROR(CheckListSize("people_consulted", request.people_consulted_size()));
   for (int i = 0; i < request.people_consulted_size(); ++i) {
-    HUB_RETURN_IF_ERROR(Short(Field("people_consulted", i), request.people_consulted(i)));
+    HUB_RETURN_IF_ERROR(CheckShortText(Field("people_consulted", i), request.people_consulted(i)));
     c.people_consulted.push_back(request.people_consulted(i));
   }
-  HUB_RETURN_IF_ERROR(Long("adults_known_wishes", request.adults_known_wishes()));
-  HUB_RETURN_IF_ERROR(Short("chosen_option", request.chosen_option()));
-  HUB_RETURN_IF_ERROR(Long("rationale", request.rationale()));
+  HUB_RETURN_IF_ERROR(CheckLongText("adults_known_wishes", request.adults_known_wishes()));
+  HUB_RETURN_IF_ERROR(CheckShortText("chosen_option", request.chosen_option()));
+  HUB_RETURN_IF_ERROR(CheckLongText("rationale", request.rationale()));
   c.capacity_assessment_id = request.capacity_assessment_id();
   c.decision = request.decision();
   c.adults_known_wishes = request.adults_known_wishes();
@@ -248,9 +242,9 @@ absl::StatusOr<EnquiryCommand<enq::RecordRiskAssessment>> FromProto(
     const av1::RecordRiskAssessmentRequest& request, const domain::Caller& caller, absl::Time now,
     const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordRiskAssessment>(request, caller, now)));
-  HUB_RETURN_IF_ERROR(Long("dangers", request.dangers()));
-  HUB_RETURN_IF_ERROR(Long("safety", request.safety()));
-  HUB_RETURN_IF_ERROR(Long("strengths", request.strengths()));
+  HUB_RETURN_IF_ERROR(CheckLongText("dangers", request.dangers()));
+  HUB_RETURN_IF_ERROR(CheckLongText("safety", request.safety()));
+  HUB_RETURN_IF_ERROR(CheckLongText("strengths", request.strengths()));
   out.command.dangers = request.dangers();
   out.command.safety = request.safety();
   out.command.strengths = request.strengths();
@@ -270,9 +264,9 @@ absl::StatusOr<EnquiryCommand<enq::RecordProtectionPlan>> FromProto(
       return absl::InvalidArgumentError(
           absl::StrCat(Field(field, "item_id"), ": assigned by the hub; leave it empty"));
     }
-    HUB_RETURN_IF_ERROR(Long(Field(field, "risk"), item.risk()));
-    HUB_RETURN_IF_ERROR(Long(Field(field, "action"), item.action()));
-    HUB_RETURN_IF_ERROR(Short(Field(field, "by_whom"), item.by_whom()));
+    HUB_RETURN_IF_ERROR(CheckLongText(Field(field, "risk"), item.risk()));
+    HUB_RETURN_IF_ERROR(CheckLongText(Field(field, "action"), item.action()));
+    HUB_RETURN_IF_ERROR(CheckShortText(Field(field, "by_whom"), item.by_whom()));
     if (!item.by_agency_id().empty()) {
       HUB_RETURN_IF_ERROR(
           ParticipatingAgency(partnership, Field(field, "by_agency_id"), item.by_agency_id())
@@ -295,7 +289,7 @@ absl::StatusOr<EnquiryCommand<enq::ReviewProtectionPlan>> FromProto(
     const av1::ReviewProtectionPlanRequest& request, const domain::Caller& caller, absl::Time now,
     const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::ReviewProtectionPlan>(request, caller, now)));
-  HUB_RETURN_IF_ERROR(Long("notes", request.notes()));
+  HUB_RETURN_IF_ERROR(CheckLongText("notes", request.notes()));
   out.command.notes = request.notes();
   HUB_ASSIGN_OR_RETURN(
       out.command.next_review_at,
@@ -307,7 +301,7 @@ absl::StatusOr<EnquiryCommand<enq::RecordCoercionConcern>> FromProto(
     const av1::RecordCoercionConcernRequest& request, const domain::Caller& caller, absl::Time now,
     const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordCoercionConcern>(request, caller, now)));
-  HUB_RETURN_IF_ERROR(Long("coercion.reasons", request.coercion().reasons()));
+  HUB_RETURN_IF_ERROR(CheckLongText("coercion.reasons", request.coercion().reasons()));
   out.command.coercion = request.coercion();
   return out;
 }
@@ -317,7 +311,7 @@ absl::StatusOr<EnquiryCommand<enq::RecordSpokenToAlone>> FromProto(
     const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordSpokenToAlone>(request, caller, now)));
   cv1::SpokenToAlone spoken = request.spoken();
-  HUB_RETURN_IF_ERROR(Long("spoken.reason_if_not", spoken.reason_if_not()));
+  HUB_RETURN_IF_ERROR(CheckLongText("spoken.reason_if_not", spoken.reason_if_not()));
   if (spoken.has_at()) {
     HUB_RETURN_IF_ERROR(CheckTimestamp("spoken.at", spoken.at(), false));
     if (IsZero(spoken.at())) spoken.clear_at();
@@ -330,8 +324,8 @@ absl::StatusOr<EnquiryCommand<enq::RecordDutyOfCareDecision>> FromProto(
     const av1::RecordDutyOfCareDecisionRequest& request, const domain::Caller& caller,
     absl::Time now, const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordDutyOfCareDecision>(request, caller, now)));
-  HUB_RETURN_IF_ERROR(Long("decision", request.decision()));
-  HUB_RETURN_IF_ERROR(Long("reasons", request.reasons()));
+  HUB_RETURN_IF_ERROR(CheckLongText("decision", request.decision()));
+  HUB_RETURN_IF_ERROR(CheckLongText("reasons", request.reasons()));
   out.command.decision = request.decision();
   out.command.reasons = request.reasons();
   return out;
@@ -355,14 +349,14 @@ absl::StatusOr<EnquiryCommand<enq::ConcludeEnquiry>> FromProto(
   HUB_RETURN_IF_ERROR(CheckEnum("risk_outcome", request.risk_outcome(), false));
   HUB_RETURN_IF_ERROR(CheckEnum("capacity", request.capacity(), false));
   HUB_RETURN_IF_ERROR(CheckEnum("outcomes_asked", request.outcomes_asked(), false));
-  HUB_RETURN_IF_ERROR(Long("outcomes_not_asked_reason", request.outcomes_not_asked_reason()));
+  HUB_RETURN_IF_ERROR(CheckLongText("outcomes_not_asked_reason", request.outcomes_not_asked_reason()));
   HUB_RETURN_IF_ERROR(CheckListSize("outcome_results", request.outcome_results_size()));
   for (int i = 0; i < request.outcome_results_size(); ++i) {
     const std::string field = Field("outcome_results", i);
     const cv1::OutcomeResult& r = request.outcome_results(i);
     HUB_RETURN_IF_ERROR(CheckId(Field(field, "outcome_id"), r.outcome_id()));
     HUB_RETURN_IF_ERROR(CheckEnum(Field(field, "achievement"), r.achievement(), false));
-    HUB_RETURN_IF_ERROR(Long(Field(field, "adults_view"), r.adults_view()));
+    HUB_RETURN_IF_ERROR(CheckLongText(Field(field, "adults_view"), r.adults_view()));
     c.outcome_results.push_back(r);
   }
   const cv1::ExperienceAnswers& x = request.experience();
@@ -373,7 +367,7 @@ absl::StatusOr<EnquiryCommand<enq::ConcludeEnquiry>> FromProto(
   HUB_RETURN_IF_ERROR(CheckEnum("experience.acted_on_wishes", x.acted_on_wishes(), false));
   HUB_RETURN_IF_ERROR(CheckEnum("experience.feel_safe", x.feel_safe(), false));
   HUB_RETURN_IF_ERROR(CheckEnum("experience.happier", x.happier(), false));
-  HUB_RETURN_IF_ERROR(Long("summary", request.summary()));
+  HUB_RETURN_IF_ERROR(CheckLongText("summary", request.summary()));
   c.action_and_result = request.action_and_result();
   c.risk_outcome = request.risk_outcome();
   c.capacity = request.capacity();
@@ -390,8 +384,8 @@ absl::StatusOr<EnquiryCommand<enq::CloseEnquiry>> FromProto(const av1::CloseEnqu
                                                             absl::Time now, const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::CloseEnquiry>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckEnum("reason", request.reason(), false));
-  HUB_RETURN_IF_ERROR(Long("adults_view", request.adults_view()));
-  HUB_RETURN_IF_ERROR(Long("notes", request.notes()));
+  HUB_RETURN_IF_ERROR(CheckLongText("adults_view", request.adults_view()));
+  HUB_RETURN_IF_ERROR(CheckLongText("notes", request.notes()));
   enq::CloseEnquiry& c = out.command;
   c.reason = request.reason();
   c.adults_view = request.adults_view();
@@ -409,7 +403,7 @@ absl::StatusOr<EnquiryCommand<enq::AssessSubstantialDifficulty>> FromProto(
     const av1::AssessSubstantialDifficultyRequest& request, const domain::Caller& caller,
     absl::Time now, const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::AssessSubstantialDifficulty>(request, caller, now)));
-  HUB_RETURN_IF_ERROR(Long("notes", request.notes()));
+  HUB_RETURN_IF_ERROR(CheckLongText("notes", request.notes()));
   enq::AssessSubstantialDifficulty& c = out.command;
   c.understanding = request.understanding();
   c.retaining = request.retaining();
@@ -423,9 +417,9 @@ absl::StatusOr<EnquiryCommand<enq::AssessAppropriateIndividual>> FromProto(
     const av1::AssessAppropriateIndividualRequest& request, const domain::Caller& caller,
     absl::Time now, const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::AssessAppropriateIndividual>(request, caller, now)));
-  HUB_RETURN_IF_ERROR(Short("name", request.name()));
-  HUB_RETURN_IF_ERROR(Short("relationship", request.relationship()));
-  HUB_RETURN_IF_ERROR(Long("notes", request.notes()));
+  HUB_RETURN_IF_ERROR(CheckShortText("name", request.name()));
+  HUB_RETURN_IF_ERROR(CheckShortText("relationship", request.relationship()));
+  HUB_RETURN_IF_ERROR(CheckLongText("notes", request.notes()));
   enq::AssessAppropriateIndividual& c = out.command;
   c.exists = request.exists();
   c.name = request.name();
@@ -442,7 +436,7 @@ absl::StatusOr<EnquiryCommand<enq::RecordAdvocacyExceptions>> FromProto(
     const av1::RecordAdvocacyExceptionsRequest& request, const domain::Caller& caller,
     absl::Time now, const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordAdvocacyExceptions>(request, caller, now)));
-  HUB_RETURN_IF_ERROR(Long("notes", request.notes()));
+  HUB_RETURN_IF_ERROR(CheckLongText("notes", request.notes()));
   enq::RecordAdvocacyExceptions& c = out.command;
   c.hospital_28_days_or_more = request.hospital_28_days_or_more();
   c.care_home_8_weeks_or_more = request.care_home_8_weeks_or_more();
@@ -458,7 +452,7 @@ absl::StatusOr<EnquiryCommand<enq::ReferForAdvocacy>> FromProto(
   HUB_ASSIGN_OR_RETURN(
       const config::v1::Agency* provider,
       ParticipatingAgency(partnership, "provider_agency_id", request.provider_agency_id()));
-  HUB_RETURN_IF_ERROR(Long("reason", request.reason()));
+  HUB_RETURN_IF_ERROR(CheckLongText("reason", request.reason()));
   out.command.provider_agency_id = request.provider_agency_id();
   out.command.provider_agency_kind = provider->kind();
   out.command.reason = request.reason();
@@ -479,7 +473,7 @@ absl::StatusOr<EnquiryCommand<enq::DeclineAdvocacyReferral>> FromProto(
     absl::Time now, const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::DeclineAdvocacyReferral>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckId("referral_id", request.referral_id()));
-  HUB_RETURN_IF_ERROR(Long("reason", request.reason()));
+  HUB_RETURN_IF_ERROR(CheckLongText("reason", request.reason()));
   out.command.referral_id = request.referral_id();
   out.command.reason = request.reason();
   return out;
@@ -490,9 +484,9 @@ absl::StatusOr<EnquiryCommand<enq::AllocateAdvocate>> FromProto(
     const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::AllocateAdvocate>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckId("referral_id", request.referral_id()));
-  HUB_RETURN_IF_ERROR(Short("advocate_name", request.advocate_name()));
-  HUB_RETURN_IF_ERROR(Short("advocate_user_id", request.advocate_user_id()));
-  HUB_RETURN_IF_ERROR(Short("contact", request.contact()));
+  HUB_RETURN_IF_ERROR(CheckShortText("advocate_name", request.advocate_name()));
+  HUB_RETURN_IF_ERROR(CheckShortText("advocate_user_id", request.advocate_user_id()));
+  HUB_RETURN_IF_ERROR(CheckShortText("contact", request.contact()));
   enq::AllocateAdvocate& c = out.command;
   c.referral_id = request.referral_id();
   c.advocate_name = request.advocate_name();
@@ -506,7 +500,7 @@ absl::StatusOr<EnquiryCommand<enq::RecordAdvocateViews>> FromProto(
     const Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordAdvocateViews>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckId("referral_id", request.referral_id()));
-  HUB_RETURN_IF_ERROR(Long("views", request.views()));
+  HUB_RETURN_IF_ERROR(CheckLongText("views", request.views()));
   out.command.referral_id = request.referral_id();
   out.command.views = request.views();
   return out;

@@ -27,13 +27,6 @@ struct Applied {
   Event event;
 };
 
-const Event* LastEventOf(const LoadedStream& stream, const std::string& command_key) {
-  for (size_t i = stream.events.size(); i-- > 0;) {
-    if (stream.events[i].command_id() == command_key) return &stream.events[i];
-  }
-  return nullptr;
-}
-
 // Load -> replay check -> expected version -> domain::intake::Decide -> append, on the
 // concern named by `in`.
 template <typename Command>
@@ -53,7 +46,7 @@ absl::StatusOr<Applied> RunOnConcern(CaseStore& store, const IntakeStreamCommand
                  }));
   if (applied.outcome.replayed) {
     HUB_ASSIGN_OR_RETURN(LoadedStream stream, store.Load(applied.outcome.stream, deadline));
-    if (const Event* event = LastEventOf(stream, in.command.ctx.command_key))
+    if (const Event* event = FindAppliedEvent(stream, in.command.ctx.command_key))
       applied.event = *event;
   }
   return applied;

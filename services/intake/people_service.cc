@@ -143,13 +143,6 @@ absl::StatusOr<Target> ClaimsForCorrection(CaseStore& store, const std::string& 
   return claims;
 }
 
-const Event* LastEventOf(const LoadedStream& stream, const std::string& command_key) {
-  for (size_t i = stream.events.size(); i-- > 0;) {
-    if (stream.events[i].command_id() == command_key) return &stream.events[i];
-  }
-  return nullptr;
-}
-
 // The shared loop of FindOrRegisterPerson and UpdateKnownPerson: resolve the target, decide,
 // claim, append; again from the top if a concurrent command wrote first.
 absl::StatusOr<PersonWrite> WriteToPerson(CaseStore& store, const domain::CommandContext& ctx,
@@ -280,7 +273,7 @@ absl::Status PeopleService::CorrectPersonDetailsImpl(
   // New identifiers link later concerns to this person (a concurrent claim elsewhere wins).
   HUB_RETURN_IF_ERROR(Claim(store_, in.command.ctx, claims, deadline).status());
   HUB_ASSIGN_OR_RETURN(LoadedStream stream, store_.Load(outcome.stream, deadline));
-  if (const Event* event = LastEventOf(stream, in.command.ctx.command_key)) {
+  if (const Event* event = FindAppliedEvent(stream, in.command.ctx.command_key)) {
     *response.mutable_fields_changed() = event->person_details_corrected().fields_changed();
   }
   ToProto(outcome, response.mutable_result());

@@ -19,14 +19,6 @@ absl::Status Invalid(std::string_view field, std::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", std::string(reason)));
 }
 
-absl::Status Short(std::string_view field, const std::string& value, bool required = false) {
-  return CheckText(field, value, kMaxShortText, required);
-}
-
-absl::Status Long(std::string_view field, const std::string& value, bool required = false) {
-  return CheckText(field, value, kMaxLongText, required);
-}
-
 template <typename E, typename Repeated>
 absl::Status CheckEnumList(std::string_view field, const Repeated& values, int min = 0) {
   HUB_RETURN_IF_ERROR(CheckListSize(field, values.size(), min));
@@ -72,8 +64,8 @@ absl::Status ValidateDate(std::string_view field, const common::v1::Date& date, 
 
 absl::Status ValidateIdentifier(std::string_view field, common::v1::Identifier& identifier) {
   HUB_RETURN_IF_ERROR(CheckEnum(Field(field, "kind"), identifier.kind(), true));
-  HUB_RETURN_IF_ERROR(Short(Field(field, "value"), identifier.value(), true));
-  HUB_RETURN_IF_ERROR(Short(Field(field, "issuer"), identifier.issuer()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(field, "value"), identifier.value(), true));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(field, "issuer"), identifier.issuer()));
   if (identifier.kind() == common::v1::IDENTIFIER_KIND_NHS_NUMBER) {
     if (!domain::people::IsValidNhsNumber(identifier.value())) {
       return Invalid(Field(field, "value"), "not a valid NHS number (check digit)");
@@ -87,10 +79,10 @@ absl::Status ValidateIdentifier(std::string_view field, common::v1::Identifier& 
 
 absl::Status ValidateRepresentative(std::string_view field, const common::v1::Representative& rep) {
   HUB_RETURN_IF_ERROR(CheckEnum(Field(field, "kind"), rep.kind(), true));
-  HUB_RETURN_IF_ERROR(Short(Field(field, "name"), rep.name(), true));
-  HUB_RETURN_IF_ERROR(Short(Field(field, "relationship"), rep.relationship()));
-  HUB_RETURN_IF_ERROR(Short(Field(field, "contact"), rep.contact()));
-  HUB_RETURN_IF_ERROR(Long(Field(field, "notes"), rep.notes()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(field, "name"), rep.name(), true));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(field, "relationship"), rep.relationship()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(field, "contact"), rep.contact()));
+  HUB_RETURN_IF_ERROR(CheckLongText(Field(field, "notes"), rep.notes()));
   return absl::OkStatus();
 }
 
@@ -126,16 +118,16 @@ absl::Status ValidateAdultDetails(std::string_view field, AdultDetails& details,
     HUB_RETURN_IF_ERROR(ValidateIdentifier(Field(identifiers, i), *details.mutable_identifiers(i)));
   }
   const std::string name = Field(field, "name");
-  HUB_RETURN_IF_ERROR(Short(Field(name, "given"), details.name().given()));
-  HUB_RETURN_IF_ERROR(Short(Field(name, "family"), details.name().family()));
-  HUB_RETURN_IF_ERROR(Short(Field(name, "preferred"), details.name().preferred()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(name, "given"), details.name().given()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(name, "family"), details.name().family()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(name, "preferred"), details.name().preferred()));
   HUB_RETURN_IF_ERROR(ValidateDate(Field(field, "date_of_birth"), details.date_of_birth(), now));
   const std::string address = Field(field, "address");
   HUB_RETURN_IF_ERROR(CheckListSize(Field(address, "lines"), details.address().lines_size()));
   for (int i = 0; i < details.address().lines_size(); ++i) {
-    HUB_RETURN_IF_ERROR(Short(Field(Field(address, "lines"), i), details.address().lines(i)));
+    HUB_RETURN_IF_ERROR(CheckShortText(Field(Field(address, "lines"), i), details.address().lines(i)));
   }
-  HUB_RETURN_IF_ERROR(Short(Field(address, "postcode"), details.address().postcode()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(address, "postcode"), details.address().postcode()));
   if (details.has_address()) {
     HUB_RETURN_IF_ERROR(NormalisePostcode(Field(address, "postcode"),
                                           *details.mutable_address()->mutable_postcode()));
@@ -146,17 +138,17 @@ absl::Status ValidateAdultDetails(std::string_view field, AdultDetails& details,
       CheckEnum(Field(field, "primary_support_reason"), details.primary_support_reason(), false));
   const std::string needs = Field(field, "communication_needs");
   const common::v1::CommunicationNeeds& cn = details.communication_needs();
-  HUB_RETURN_IF_ERROR(Short(Field(needs, "preferred_language"), cn.preferred_language()));
-  HUB_RETURN_IF_ERROR(Short(Field(needs, "sensory_needs"), cn.sensory_needs()));
-  HUB_RETURN_IF_ERROR(Short(Field(needs, "how_best_to_contact"), cn.how_best_to_contact()));
-  HUB_RETURN_IF_ERROR(Long(Field(Field(field, "household"), "notes"), details.household().notes()));
-  HUB_RETURN_IF_ERROR(Short(Field(field, "phone"), details.phone()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(needs, "preferred_language"), cn.preferred_language()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(needs, "sensory_needs"), cn.sensory_needs()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(needs, "how_best_to_contact"), cn.how_best_to_contact()));
+  HUB_RETURN_IF_ERROR(CheckLongText(Field(Field(field, "household"), "notes"), details.household().notes()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(field, "phone"), details.phone()));
   return absl::OkStatus();
 }
 
 absl::Status ValidateConcernDetails(std::string_view field,
                                     const common::v1::ConcernDetails& details) {
-  HUB_RETURN_IF_ERROR(Long(Field(field, "what_happened"), details.what_happened(), true));
+  HUB_RETURN_IF_ERROR(CheckLongText(Field(field, "what_happened"), details.what_happened(), true));
   HUB_RETURN_IF_ERROR(
       CheckTimestamp(Field(field, "incident_started_at"), details.incident_started_at(), false));
   HUB_RETURN_IF_ERROR(
@@ -165,43 +157,43 @@ absl::Status ValidateConcernDetails(std::string_view field,
                                                             details.types_of_risk(), 1));
   HUB_RETURN_IF_ERROR(CheckListSize(Field(field, "themes"), details.themes_size()));
   for (int i = 0; i < details.themes_size(); ++i) {
-    HUB_RETURN_IF_ERROR(Short(Field(Field(field, "themes"), i), details.themes(i), true));
+    HUB_RETURN_IF_ERROR(CheckShortText(Field(Field(field, "themes"), i), details.themes(i), true));
   }
   HUB_RETURN_IF_ERROR(
       CheckEnum(Field(field, "location_of_risk"), details.location_of_risk(), true));
-  HUB_RETURN_IF_ERROR(Long(Field(field, "location_details"), details.location_details()));
+  HUB_RETURN_IF_ERROR(CheckLongText(Field(field, "location_details"), details.location_details()));
   const std::string sources = Field(field, "sources_of_risk");
   HUB_RETURN_IF_ERROR(CheckListSize(sources, details.sources_of_risk_size()));
   for (int i = 0; i < details.sources_of_risk_size(); ++i) {
     const common::v1::SourceOfRiskDetails& source = details.sources_of_risk(i);
     const std::string f = Field(sources, i);
     HUB_RETURN_IF_ERROR(CheckEnum(Field(f, "category"), source.category(), false));
-    HUB_RETURN_IF_ERROR(Short(Field(f, "relationship"), source.relationship()));
-    HUB_RETURN_IF_ERROR(Short(Field(f, "name"), source.name()));
-    HUB_RETURN_IF_ERROR(Long(Field(f, "notes"), source.notes()));
+    HUB_RETURN_IF_ERROR(CheckShortText(Field(f, "relationship"), source.relationship()));
+    HUB_RETURN_IF_ERROR(CheckShortText(Field(f, "name"), source.name()));
+    HUB_RETURN_IF_ERROR(CheckLongText(Field(f, "notes"), source.notes()));
   }
   HUB_RETURN_IF_ERROR(
-      Long(Field(field, "immediate_risk_details"), details.immediate_risk_details()));
+      CheckLongText(Field(field, "immediate_risk_details"), details.immediate_risk_details()));
   HUB_RETURN_IF_ERROR(
-      Long(Field(field, "immediate_actions_taken"), details.immediate_actions_taken()));
+      CheckLongText(Field(field, "immediate_actions_taken"), details.immediate_actions_taken()));
   HUB_RETURN_IF_ERROR(
-      Long(Field(Field(field, "others_at_risk"), "details"), details.others_at_risk().details()));
+      CheckLongText(Field(Field(field, "others_at_risk"), "details"), details.others_at_risk().details()));
   const std::string referrer = Field(field, "referrer");
   const common::v1::Referrer& r = details.referrer();
-  HUB_RETURN_IF_ERROR(Short(Field(referrer, "name"), r.name()));
-  HUB_RETURN_IF_ERROR(Short(Field(referrer, "role"), r.role()));
-  HUB_RETURN_IF_ERROR(Short(Field(referrer, "organisation"), r.organisation()));
-  HUB_RETURN_IF_ERROR(Short(Field(referrer, "phone"), r.phone()));
-  HUB_RETURN_IF_ERROR(Short(Field(referrer, "email"), r.email()));
-  HUB_RETURN_IF_ERROR(Short(Field(referrer, "relationship_to_adult"), r.relationship_to_adult()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(referrer, "name"), r.name()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(referrer, "role"), r.role()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(referrer, "organisation"), r.organisation()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(referrer, "phone"), r.phone()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(referrer, "email"), r.email()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(referrer, "relationship_to_adult"), r.relationship_to_adult()));
   const std::string consent = Field(field, "consent");
   const common::v1::Consent& c = details.consent();
   HUB_RETURN_IF_ERROR(CheckEnum(Field(consent, "status"), c.status(), true));
   HUB_RETURN_IF_ERROR(CheckEnum(Field(consent, "not_asked_reason"), c.not_asked_reason(), false));
   HUB_RETURN_IF_ERROR(CheckEnumList<common::v1::OverrideGround>(Field(consent, "override_grounds"),
                                                                 c.override_grounds()));
-  HUB_RETURN_IF_ERROR(Long(Field(consent, "override_justification"), c.override_justification()));
-  HUB_RETURN_IF_ERROR(Long(Field(consent, "adult_informed_note"), c.adult_informed_note()));
+  HUB_RETURN_IF_ERROR(CheckLongText(Field(consent, "override_justification"), c.override_justification()));
+  HUB_RETURN_IF_ERROR(CheckLongText(Field(consent, "adult_informed_note"), c.adult_informed_note()));
   const std::string outcomes = Field(field, "desired_outcomes");
   HUB_RETURN_IF_ERROR(CheckListSize(outcomes, details.desired_outcomes_size()));
   for (int i = 0; i < details.desired_outcomes_size(); ++i) {
@@ -210,17 +202,17 @@ absl::Status ValidateConcernDetails(std::string_view field,
     if (!outcome.outcome_id().empty()) {
       HUB_RETURN_IF_ERROR(CheckId(Field(f, "outcome_id"), outcome.outcome_id()));
     }
-    HUB_RETURN_IF_ERROR(Long(Field(f, "text"), outcome.text()));
+    HUB_RETURN_IF_ERROR(CheckLongText(Field(f, "text"), outcome.text()));
     HUB_RETURN_IF_ERROR(CheckEnum(Field(f, "kind"), outcome.kind(), false));
     HUB_RETURN_IF_ERROR(CheckEnum(Field(f, "expressed_by"), outcome.expressed_by(), false));
-    HUB_RETURN_IF_ERROR(Long(Field(f, "achievability_note"), outcome.achievability_note()));
+    HUB_RETURN_IF_ERROR(CheckLongText(Field(f, "achievability_note"), outcome.achievability_note()));
   }
-  HUB_RETURN_IF_ERROR(Long(Field(field, "adults_views"), details.adults_views()));
+  HUB_RETURN_IF_ERROR(CheckLongText(Field(field, "adults_views"), details.adults_views()));
   HUB_RETURN_IF_ERROR(
-      Long(Field(Field(field, "coercion"), "reasons"), details.coercion().reasons()));
+      CheckLongText(Field(Field(field, "coercion"), "reasons"), details.coercion().reasons()));
   HUB_RETURN_IF_ERROR(
       ValidateAreaCode(Field(field, "local_authority_code"), details.local_authority_code()));
-  HUB_RETURN_IF_ERROR(Short(Field(field, "external_reference"), details.external_reference()));
+  HUB_RETURN_IF_ERROR(CheckShortText(Field(field, "external_reference"), details.external_reference()));
   return absl::OkStatus();
 }
 
@@ -242,7 +234,7 @@ CorrectPersonDetailsFromProto(const domain::Caller& caller,
                                                                "person_id", request.person_id()));
   out.command.details = request.details();
   HUB_RETURN_IF_ERROR(ValidateAdultDetails("details", out.command.details, now));
-  HUB_RETURN_IF_ERROR(Long("reason", request.reason(), true));
+  HUB_RETURN_IF_ERROR(CheckLongText("reason", request.reason(), true));
   out.command.reason = request.reason();
   return out;
 }
@@ -258,7 +250,7 @@ RecordRepresentativeFromProto(const domain::Caller& caller,
     HUB_RETURN_IF_ERROR(
         CheckId("replaces_representative_id", request.replaces_representative_id()));
   }
-  HUB_RETURN_IF_ERROR(Long("reason", request.reason()));
+  HUB_RETURN_IF_ERROR(CheckLongText("reason", request.reason()));
   out.command.representative = request.representative();
   out.command.representative.clear_representative_id();  // assigned by the hub
   out.command.replaces_representative_id = request.replaces_representative_id();
@@ -294,8 +286,8 @@ absl::StatusOr<IntakeStreamCommand<domain::intake::TriageConcern>> TriageConcern
       auto out, OnStream<domain::intake::TriageConcern>(caller, request.header(), now, "concern_id",
                                                         request.concern_id()));
   HUB_RETURN_IF_ERROR(CheckEnum("rating", request.rating(), true));
-  HUB_RETURN_IF_ERROR(Long("rationale", request.rationale(), true));
-  HUB_RETURN_IF_ERROR(Long("rerating_reason", request.rerating_reason()));
+  HUB_RETURN_IF_ERROR(CheckLongText("rationale", request.rationale(), true));
+  HUB_RETURN_IF_ERROR(CheckLongText("rerating_reason", request.rerating_reason()));
   out.command.rating = request.rating();
   out.command.rationale = request.rationale();
   out.command.rerating_reason = request.rerating_reason();
@@ -307,8 +299,8 @@ absl::StatusOr<IntakeStreamCommand<domain::intake::RequestResearch>> RequestRese
   HUB_ASSIGN_OR_RETURN(
       auto out, OnStream<domain::intake::RequestResearch>(caller, request.header(), now,
                                                           "concern_id", request.concern_id()));
-  HUB_RETURN_IF_ERROR(Short("agency_id", request.agency_id(), true));
-  HUB_RETURN_IF_ERROR(Long("questions", request.questions(), true));
+  HUB_RETURN_IF_ERROR(CheckShortText("agency_id", request.agency_id(), true));
+  HUB_RETURN_IF_ERROR(CheckLongText("questions", request.questions(), true));
   out.command.agency_id = request.agency_id();
   out.command.questions = request.questions();
   if (request.has_due_at()) {
@@ -324,7 +316,7 @@ absl::StatusOr<IntakeStreamCommand<domain::intake::AnswerResearch>> AnswerResear
       auto out, OnStream<domain::intake::AnswerResearch>(caller, request.header(), now,
                                                          "concern_id", request.concern_id()));
   HUB_RETURN_IF_ERROR(CheckId("request_id", request.request_id()));
-  HUB_RETURN_IF_ERROR(Long("answer", request.answer()));
+  HUB_RETURN_IF_ERROR(CheckLongText("answer", request.answer()));
   HUB_RETURN_IF_ERROR(CheckEnumList<common::v1::HandlingMarking>("markings", request.markings()));
   out.command.request_id = request.request_id();
   out.command.answer = request.answer();
@@ -343,9 +335,9 @@ RecordThresholdDecisionFromProto(const domain::Caller& caller,
                        OnStream<domain::intake::RecordThresholdDecision>(
                            caller, request.header(), now, "concern_id", request.concern_id()));
   HUB_RETURN_IF_ERROR(CheckEnum("route", request.route(), true));
-  HUB_RETURN_IF_ERROR(Long("rationale", request.rationale(), true));
-  HUB_RETURN_IF_ERROR(Short("refer_elsewhere_to", request.refer_elsewhere_to()));
-  HUB_RETURN_IF_ERROR(Long("referrer_feedback", request.referrer_feedback()));
+  HUB_RETURN_IF_ERROR(CheckLongText("rationale", request.rationale(), true));
+  HUB_RETURN_IF_ERROR(CheckShortText("refer_elsewhere_to", request.refer_elsewhere_to()));
+  HUB_RETURN_IF_ERROR(CheckLongText("referrer_feedback", request.referrer_feedback()));
   domain::intake::RecordThresholdDecision& c = out.command;
   c.has_care_and_support_needs = request.has_care_and_support_needs();
   c.experiencing_or_at_risk = request.experiencing_or_at_risk();
@@ -365,7 +357,7 @@ RecordReferrerFeedbackFromProto(const domain::Caller& caller,
   HUB_ASSIGN_OR_RETURN(auto out,
                        OnStream<domain::intake::RecordReferrerFeedback>(
                            caller, request.header(), now, "concern_id", request.concern_id()));
-  HUB_RETURN_IF_ERROR(Long("feedback", request.feedback(), true));
+  HUB_RETURN_IF_ERROR(CheckLongText("feedback", request.feedback(), true));
   out.command.feedback = request.feedback();
   return out;
 }
