@@ -1,0 +1,150 @@
+// Projection: one read model folded from the log, and the engine that keeps every projection
+// up to date.
+//
+// Each projection owns the keys under "p/<name>/" in the read-model store (eventstore::KvStore)
+// and its checkpoint under "c/<name>". A worker thread per projection subscribes to the log
+// from the checkpoint, folds a batch of events through Apply, and writes the batch's changes and
+// the new checkpoint in one atomic KvBatch: after a crash the projection resumes from the
+// checkpoint with nothing counted twice and nothing lost. Projections must be deterministic
+// functions of the events (no clock, no randomness, deterministic serialisation), so that a
+// rebuild from position 0 gives byte-identical keys and values.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "eventstore/event_log.h"
+#include "eventstore/kv_store.h"
+#include "google/protobuf/message_lite.h"
+#include "hub/events/v1/events.pb.h"
+
+namespace hub::projections {
+
+// The key under which projection `name` stores its `key` ("p/<name>/<key>").
+std::string DataKey(std::string_view name, std::string_view key);
+// The key of projection `name`'s checkpoint ("c/<name>").
+std::string CheckpointKey(std::string_view name);
+
+// Serialises deterministically (the same message always gives the same bytes).
+std::string SerializeDeterministic(const google::protobuf::MessageLite& message);
+
+// The changes one batch makes to one projection's keys. Reads see the batch's own writes.
+// Keys are relative to the projection's prefix. Not thread-safe.
+class Txn {
+ public:
+  Txn(eventstore::KvStore& store, std::string_view name);
+  [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(std::string_view key);
+  // False when absent; kDataLoss when present but not parseable.
+  [[nodiscard]] absl::StatusOr<bool> GetMessage(std::string_view key,
+                                                google::protobuf::MessageLite* out);
+  void Put(std::string_view key, std::string value);
+  void PutMessage(std::string_view key, const google::protobuf::MessageLite& message);
+  void Delete(std::string_view key);
+  // Moves every change into `batch` (prefixed keys), in key order.
+  void CommitTo(eventstore::KvBatch& batch);
+  // Reads of keys not yet written in this batch go straight to the store.
+  eventstore::KvStore& store() { return store_; }
+
+ private:
+  eventstore::KvStore& store_;
+  std::string prefix_;
+  absl::flat_hash_map<std::string, std::optional<std::string>> pending_;
+};
+
+class Projection {
+ public:
+  virtual ~Projection() = default;
+  // Stable, lowercase, e.g. "case_file"; names the key prefix and `hubctl rebuild NAME`.
+  virtual std::string_view name() const = 0;
+  // Folds one hub event (already decoded from `record.payload`). Events the projection does
+  // not use are ignored. An error stops the projection at its checkpoint (status shows it).
+  virtual absl::Status Apply(const eventstore::RecordedEvent& record,
+                             const events::v1::Event& event, Txn& txn) = 0;
+  // Called once per batch before it is written: write out anything cached during Apply.
+  virtual absl::Status Flush(Txn& txn) { return absl::OkStatus(); }
+  // The projection is being dropped for a rebuild: forget any cached state.
+  virtual void Reset() {}
+};
+
+struct ProjectionStatus {
+  std::string name;
+  int64_t position = 0;        // next global position to fold (= events folded so far)
+  int64_t head = -1;           // the log's last committed position
+  int64_t lag = 0;             // events committed but not yet folded
+  bool rebuilding = false;
+  int64_t rebuild_target = -1; // head when the rebuild began
+  int64_t events_folded = 0;   // since start (or since the rebuild began)
+  int64_t events_skipped = 0;  // records that are not hub events (e.g. raw EventStore appends)
+  std::string error;           // last error, empty when running normally
+};
+
+struct EngineOptions {
+  int batch_size = 1024;                         // events per atomic batch
+  absl::Duration idle_poll = absl::Seconds(1);   // how often an idle worker checks for stop
+};
+
+// Runs every projection on its own worker thread. Thread-safe.
+class ProjectionEngine {
+ public:
+  ProjectionEngine(eventstore::EventLog& log, eventstore::KvStore& store,
+                   std::vector<std::unique_ptr<Projection>> projections,
+                   EngineOptions options = {});
+  ~ProjectionEngine();
+  ProjectionEngine(const ProjectionEngine&) = delete;
+  ProjectionEngine& operator=(const ProjectionEngine&) = delete;
+
+  // Reads the checkpoints and starts the workers.
+  [[nodiscard]] absl::Status Start();
+  // Stops the workers after their current batch. Idempotent.
+  void Stop();
+
+  // Blocks (without spinning) until every projection named (all when empty) has folded the
+  // event at `position`; false when `deadline` passes first or the engine stops.
+  bool WaitFor(GlobalPosition position, absl::Time deadline,
+               const std::vector<std::string_view>& names = {});
+
+  // Drops the projection's keys and folds it again from position 0, in the background;
+  // progress shows in status(). kNotFound for an unknown name.
+  [[nodiscard]] absl::Status Rebuild(std::string_view name);
+
+  std::vector<ProjectionStatus> status() const;
+  std::vector<std::string> names() const;
+  eventstore::KvStore& store() { return store_; }
+
+ private:
+  struct Worker;
+  void Run(Worker& worker);
+  absl::Status FoldBatch(Worker& worker, const std::vector<eventstore::RecordedEvent>& events);
+
+  eventstore::EventLog& log_;
+  eventstore::KvStore& store_;
+  EngineOptions options_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+// Folds `projection` from its checkpoint to the log's head on the calling thread (hubctl's
+// offline rebuild, tests and benchmarks). With `from_scratch`, drops its keys first.
+// `progress` is called after every batch with the position reached.
+[[nodiscard]] absl::Status CatchUp(eventstore::EventLog& log, eventstore::KvStore& store,
+                                   Projection& projection, bool from_scratch,
+                                   const std::function<void(int64_t)>& progress = nullptr,
+                                   int batch_size = 1024);
+
+// SHA-256 (hex) over the projection's keys and values in order: two stores hold byte-identical
+// read models exactly when their digests match.
+[[nodiscard]] absl::StatusOr<std::string> Digest(eventstore::KvStore& store,
+                                                 std::string_view name);
+
+// The checkpoint stored for `name` (0 when none).
+[[nodiscard]] absl::StatusOr<int64_t> ReadCheckpoint(eventstore::KvStore& store,
+                                                     std::string_view name);
+
+}  // namespace hub::projections
