@@ -1,0 +1,1 @@
+#include "projections/case_file/case_file.h"

@@ -1,0 +1,1 @@
+#include "projections/disclosure_log/disclosure_log.h"

@@ -1,0 +1,1 @@
+#include "projections/person_index/person_index.h"

@@ -1,0 +1,1 @@
+#include "projections/sac/sac.h"

@@ -1,0 +1,1 @@
+#include "projections/worklists/worklists.h"
