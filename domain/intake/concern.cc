@@ -448,4 +448,27 @@ absl::StatusOr<std::vector<Event>> Decide(const ConcernState& state,
   return std::vector<Event>{std::move(event)};
 }
 
+absl::StatusOr<std::vector<Event>> Decide(const ConcernState& state,
+                                          const RecordSharingConsent& command) {
+  if (absl::Status exists = RequireConcern(state); !exists.ok()) return exists;
+  if (command.consent_given && !command.override_grounds.empty()) {
+    // With consent there is nothing to override; a ground recorded anyway would later be read
+    // as justification for sharing against the adult's wishes.
+    return Refused("consent is given: record no override ground");
+  }
+  // Sharing against the adult's wishes needs its reasons in words (SCIE: give and record them).
+  if (!command.override_grounds.empty() && Blank(command.justification)) {
+    return Refused("explain why the override ground justifies sharing without consent");
+  }
+  Event event = NewEvent(command.ctx);
+  events::v1::SharingConsentRecorded* recorded = event.mutable_sharing_consent_recorded();
+  recorded->set_consent_given(command.consent_given);
+  for (common::v1::OverrideGround ground : command.override_grounds) {
+    recorded->add_override_grounds(ground);
+  }
+  recorded->set_justification(command.justification);
+  recorded->set_adults_words(command.adults_words);
+  return std::vector<Event>{std::move(event)};
+}
+
 }  // namespace hub::domain::intake

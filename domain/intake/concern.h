@@ -116,6 +116,17 @@ struct RecordReferrerFeedback {
   std::string feedback;
 };
 
+// The adult gives, declines or withdraws consent to their information being shared between
+// agencies after the concern was raised. Sharing may continue without consent only on a
+// recorded override ground with a justification (SCIE "does not want to share").
+struct RecordSharingConsent {
+  CommandContext ctx;
+  bool consent_given = false;
+  std::vector<common::v1::OverrideGround> override_grounds;
+  std::string justification;
+  std::string adults_words;
+};
+
 // Errors, for every Decide: kFailedPrecondition when a rule refuses (the message says what to
 // do), kPermissionDenied when the caller lacks the role the law gives the step, kNotFound
 // when the concern (or a named request) does not exist.
@@ -129,6 +140,8 @@ absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
                                                       const AnswerResearch& command);
 absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
                                                       const RecordReferrerFeedback& command);
+absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
+                                                      const RecordSharingConsent& command);
 
 // What a threshold decision writes: the concern's events, and for an enquiry route the
 // EnquiryOpened event of the new stream enquiry-<enquiry_id>.

@@ -37,6 +37,7 @@ const absl::flat_hash_map<std::string, Roles>& Table() {
       // s42(1) is the local authority's decision, taken by a safeguarding manager.
       {"hub.api.v1.Mash/RecordThresholdDecision", {kManager}},
       {"hub.api.v1.Mash/RecordReferrerFeedback", {kTriage, kManager}},
+      {"hub.api.v1.Mash/RecordSharingConsent", {kTriage, kOfficer, kManager}},
       {"hub.api.v1.Enquiry/AssignLead", {kManager}},
       {"hub.api.v1.Enquiry/RecordStrategyDiscussion", {kOfficer, kManager}},
       {"hub.api.v1.Enquiry/CompleteAction", {kOfficer, kManager, kResearcher}},

@@ -625,6 +625,50 @@ TEST_F(IntakeServicesTest, ARefusedConcernWritesNoPersonEither) {
   EXPECT_EQ(Head(), -1);  // no identifier claim, no person, no concern
 }
 
+TEST_F(IntakeServicesTest, SharingConsentWithdrawnIsRecordedWithItsOverrideGround) {
+  const api::RaiseConcernResponse raised = MustRaise("raise-1");
+  api::RecordSharingConsentRequest request;
+  *request.mutable_header() = Header("consent-1", raised.result().version());
+  request.set_concern_id(raised.concern_id());
+  request.set_consent_given(false);
+  request.add_override_grounds(common::v1::OVERRIDE_GROUND_RISK_TO_OTHERS);
+  api::RecordSharingConsentResponse response;
+  const int64_t head = Head();
+
+  // An override ground needs its reasons in words; nothing is written without them.
+  grpc::Status status = mash_stub_->RecordSharingConsent(As(kTriager).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("explain why the override ground"));
+  // A bad ground names the field.
+  request.add_override_grounds(static_cast<common::v1::OverrideGround>(99));
+  status = mash_stub_->RecordSharingConsent(As(kTriager).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("override_grounds[1]"));
+  // A referrer may not record it.
+  request.mutable_override_grounds()->RemoveLast();
+  request.set_justification("Her grandson visits daily and is named as the source of harm.");
+  status = mash_stub_->RecordSharingConsent(As(kNurse).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Head(), head);
+
+  request.set_adults_words("I don't want the doctors told any more.");
+  status = mash_stub_->RecordSharingConsent(As(kTriager).get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::vector<Event> concern = ReadStream(domain::ConcernStream(raised.concern_id()));
+  ASSERT_TRUE(concern.back().has_sharing_consent_recorded());
+  const events::v1::SharingConsentRecorded& recorded = concern.back().sharing_consent_recorded();
+  EXPECT_FALSE(recorded.consent_given());
+  EXPECT_THAT(recorded.override_grounds(), ElementsAre(common::v1::OVERRIDE_GROUND_RISK_TO_OTHERS));
+  EXPECT_EQ(recorded.adults_words(), "I don't want the doctors told any more.");
+
+  // Consent given again needs no ground, and a ground with consent is refused.
+  request.set_consent_given(true);
+  *request.mutable_header() = Header("consent-2", response.result().version());
+  status = mash_stub_->RecordSharingConsent(As(kTriager).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("consent is given: record no override ground"));
+}
+
 TEST_F(IntakeServicesTest, CorrectionsAndRepresentativesGoOnThePersonStream) {
   const api::RaiseConcernResponse raised = MustRaise("raise-1");
   api::CorrectPersonDetailsRequest correction;

@@ -103,6 +103,12 @@ grpc::Status MashService::RecordThresholdDecision(
   return FinishCall(*context, RecordThresholdDecisionImpl(*context, *request, *response));
 }
 
+grpc::Status MashService::RecordSharingConsent(
+    grpc::ServerContext* context, const api::v1::RecordSharingConsentRequest* request,
+    api::v1::RecordSharingConsentResponse* response) {
+  return FinishCall(*context, RecordSharingConsentImpl(*context, *request, *response));
+}
+
 grpc::Status MashService::RecordReferrerFeedback(
     grpc::ServerContext* context, const api::v1::RecordReferrerFeedbackRequest* request,
     api::v1::RecordReferrerFeedbackResponse* response) {
@@ -199,6 +205,18 @@ absl::Status MashService::RecordReferrerFeedbackImpl(
   HUB_ASSIGN_OR_RETURN(auto in,
                        RecordReferrerFeedbackFromProto(caller, request, deps_.clock.Now()));
   HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/RecordReferrerFeedback"));
+  HUB_ASSIGN_OR_RETURN(Applied applied,
+                       RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
+  ToProto(applied.outcome, response.mutable_result());
+  return absl::OkStatus();
+}
+
+absl::Status MashService::RecordSharingConsentImpl(
+    const grpc::ServerContextBase& context, const api::v1::RecordSharingConsentRequest& request,
+    api::v1::RecordSharingConsentResponse& response) {
+  HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_ASSIGN_OR_RETURN(auto in, RecordSharingConsentFromProto(caller, request, deps_.clock.Now()));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/RecordSharingConsent"));
   HUB_ASSIGN_OR_RETURN(Applied applied,
                        RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
   ToProto(applied.outcome, response.mutable_result());

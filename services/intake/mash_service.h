@@ -31,6 +31,9 @@ class MashService final : public api::v1::Mash::Service {
   grpc::Status RecordThresholdDecision(grpc::ServerContext* context,
                                        const api::v1::RecordThresholdDecisionRequest* request,
                                        api::v1::RecordThresholdDecisionResponse* response) override;
+  grpc::Status RecordSharingConsent(grpc::ServerContext* context,
+                                    const api::v1::RecordSharingConsentRequest* request,
+                                    api::v1::RecordSharingConsentResponse* response) override;
   grpc::Status RecordReferrerFeedback(grpc::ServerContext* context,
                                       const api::v1::RecordReferrerFeedbackRequest* request,
                                       api::v1::RecordReferrerFeedbackResponse* response) override;
@@ -48,6 +51,9 @@ class MashService final : public api::v1::Mash::Service {
   absl::Status RecordThresholdDecisionImpl(const grpc::ServerContextBase& context,
                                            const api::v1::RecordThresholdDecisionRequest& request,
                                            api::v1::RecordThresholdDecisionResponse& response);
+  absl::Status RecordSharingConsentImpl(const grpc::ServerContextBase& context,
+                                        const api::v1::RecordSharingConsentRequest& request,
+                                        api::v1::RecordSharingConsentResponse& response);
   absl::Status RecordReferrerFeedbackImpl(const grpc::ServerContextBase& context,
                                           const api::v1::RecordReferrerFeedbackRequest& request,
                                           api::v1::RecordReferrerFeedbackResponse& response);

@@ -362,4 +362,23 @@ RecordReferrerFeedbackFromProto(const domain::Caller& caller,
   return out;
 }
 
+absl::StatusOr<IntakeStreamCommand<domain::intake::RecordSharingConsent>>
+RecordSharingConsentFromProto(const domain::Caller& caller,
+                              const api::v1::RecordSharingConsentRequest& request, absl::Time now) {
+  HUB_ASSIGN_OR_RETURN(auto out,
+                       OnStream<domain::intake::RecordSharingConsent>(
+                           caller, request.header(), now, "concern_id", request.concern_id()));
+  HUB_RETURN_IF_ERROR(CheckEnumList<common::v1::OverrideGround>("override_grounds",
+                                                                request.override_grounds()));
+  HUB_RETURN_IF_ERROR(CheckLongText("justification", request.justification(), false));
+  HUB_RETURN_IF_ERROR(CheckLongText("adults_words", request.adults_words(), false));
+  out.command.consent_given = request.consent_given();
+  for (int ground : request.override_grounds()) {
+    out.command.override_grounds.push_back(static_cast<common::v1::OverrideGround>(ground));
+  }
+  out.command.justification = request.justification();
+  out.command.adults_words = request.adults_words();
+  return out;
+}
+
 }  // namespace hub::services

@@ -80,6 +80,9 @@ absl::StatusOr<IntakeStreamCommand<domain::intake::RecordThresholdDecision>>
 RecordThresholdDecisionFromProto(const domain::Caller& caller,
                                  const api::v1::RecordThresholdDecisionRequest& request,
                                  absl::Time now);
+absl::StatusOr<IntakeStreamCommand<domain::intake::RecordSharingConsent>>
+RecordSharingConsentFromProto(const domain::Caller& caller,
+                              const api::v1::RecordSharingConsentRequest& request, absl::Time now);
 absl::StatusOr<IntakeStreamCommand<domain::intake::RecordReferrerFeedback>>
 RecordReferrerFeedbackFromProto(const domain::Caller& caller,
                                 const api::v1::RecordReferrerFeedbackRequest& request,
