@@ -126,11 +126,35 @@ std::string NextAdvocacyStep(const AdvocacyState& advocacy) {
 
 }  // namespace
 
+AdvocacyDuty ComputeAdvocacyDuty(const AdvocacyFacts& facts) {
+  AdvocacyDuty duty;
+  // s68(3): only with substantial difficulty; s68(4) and the regulations: and no appropriate
+  // individual, or one of the exceptions.
+  duty.applies = facts.substantial_difficulty &&
+                 (!facts.appropriate_individual_found || facts.exception_applies);
+  duty.met = !duty.applies || facts.advocate_allocated_with_views;
+  if (!duty.applies) {
+    duty.explanation = "the s68 advocacy duty does not arise";
+  } else if (duty.met) {
+    duty.explanation = "the s68 duty applies and is met: an advocate is allocated and their "
+                       "views are recorded";
+  } else {
+    duty.explanation = "the s68 duty to arrange an independent advocate applies and is not met";
+  }
+  return duty;
+}
+
+bool IsAppropriateIndividual(const ev1::AppropriateIndividualAssessed& assessed) {
+  return assessed.exists() && assessed.unpaid() && assessed.not_source_of_risk() &&
+         (assessed.adult_consents() || assessed.in_best_interests());
+}
+
 AdvocacyDuty ComputeAdvocacyDuty(const EnquiryState& state) {
   const AdvocacyState& advocacy = state.advocacy;
-  AdvocacyDuty duty;
+  AdvocacyFacts facts;
   // s68(3): the duty arises only where the adult would have substantial difficulty.
   if (!advocacy.difficulty.has_value()) {
+    AdvocacyDuty duty = ComputeAdvocacyDuty(facts);
     duty.explanation =
         "substantial difficulty has not been assessed: the s68 advocacy duty does not arise "
         "unless the adult would have substantial difficulty being involved";
@@ -143,16 +167,17 @@ AdvocacyDuty ComputeAdvocacyDuty(const EnquiryState& state) {
   if (difficulty.using_or_weighing()) areas.push_back("using or weighing information");
   if (difficulty.communicating()) areas.push_back("communicating their views");
   if (areas.empty()) {
+    AdvocacyDuty duty = ComputeAdvocacyDuty(facts);
     duty.explanation =
         "no substantial difficulty recorded in understanding, retaining, using or weighing "
         "information or communicating: the s68 advocacy duty does not arise";
     return duty;
   }
+  facts.substantial_difficulty = true;
 
   // s68(4)/(5): an appropriate individual is unpaid, not implicated, and consented to by the
   // adult or, if they lack capacity, in their best interests.
   std::string individual;
-  bool qualifies = false;
   std::string name = "the person considered";
   if (!advocacy.appropriate_individual.has_value()) {
     individual = "no appropriate individual has been assessed";
@@ -167,10 +192,11 @@ AdvocacyDuty ComputeAdvocacyDuty(const EnquiryState& state) {
     if (!ai.adult_consents() && !ai.in_best_interests()) {
       reasons.push_back("is neither consented to by the adult nor in their best interests");
     }
-    qualifies = reasons.empty();
+    facts.appropriate_individual_found = IsAppropriateIndividual(ai);
     individual =
-        qualifies ? absl::StrCat(name, " is an appropriate individual")
-                  : absl::StrCat(name, " cannot be the appropriate individual: ", JoinAnd(reasons));
+        facts.appropriate_individual_found
+            ? absl::StrCat(name, " is an appropriate individual")
+            : absl::StrCat(name, " cannot be the appropriate individual: ", JoinAnd(reasons));
   }
 
   // Advocacy regulations: an advocate even with an appropriate individual.
@@ -187,28 +213,35 @@ AdvocacyDuty ComputeAdvocacyDuty(const EnquiryState& state) {
       exceptions.push_back(absl::StrCat("the local authority and ", name, " disagree"));
     }
   }
+  facts.exception_applies = !exceptions.empty();
+
+  const AdvocacyReferral* in_place = nullptr;
+  for (const AdvocacyReferral& r : advocacy.referrals) {
+    if (r.status == AdvocacyReferral::Status::kAccepted && r.allocated() && r.views_recorded()) {
+      in_place = &r;
+      break;
+    }
+  }
+  facts.advocate_allocated_with_views = in_place != nullptr;
+  AdvocacyDuty duty = ComputeAdvocacyDuty(facts);
 
   const std::string difficulty_text = absl::StrCat("substantial difficulty in ", JoinAnd(areas));
-  if (qualifies && exceptions.empty()) {
+  if (!duty.applies) {
     duty.explanation = absl::StrCat(difficulty_text, ", but ", individual,
                                     ": the s68 advocacy duty does not arise");
     return duty;
   }
-  duty.applies = true;
   std::string why = absl::StrCat(difficulty_text, "; ", individual);
   if (!exceptions.empty()) {
-    absl::StrAppend(&why, qualifies ? ", but " : "; also ", JoinAnd(exceptions));
+    absl::StrAppend(&why, facts.appropriate_individual_found ? ", but " : "; also ",
+                    JoinAnd(exceptions));
   }
-  for (const AdvocacyReferral& r : advocacy.referrals) {
-    if (r.status == AdvocacyReferral::Status::kAccepted && r.allocated() && r.views_recorded()) {
-      duty.met = true;
-      duty.explanation =
-          absl::StrCat(why, ": the s68 duty applies and is met: advocate ", r.advocate_name, " (",
-                       r.provider_agency_id, ") is allocated and their views are recorded");
-      return duty;
-    }
+  if (duty.met) {
+    duty.explanation = absl::StrCat(why, ": the s68 duty applies and is met: advocate ",
+                                    in_place->advocate_name, " (", in_place->provider_agency_id,
+                                    ") is allocated and their views are recorded");
+    return duty;
   }
-  duty.met = false;
   duty.explanation =
       absl::StrCat(why, ": the s68 duty to arrange an independent advocate applies; ",
                    NextAdvocacyStep(advocacy));

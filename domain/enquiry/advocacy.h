@@ -35,6 +35,27 @@ struct AdvocacyDuty {
   std::string explanation;
 };
 
+// The facts the s68 duty turns on, as plain values, so that read models (projections/) apply
+// the same rule as the enquiry without holding an EnquiryState.
+struct AdvocacyFacts {
+  // Assessed, with substantial difficulty in at least one of the four areas.
+  bool substantial_difficulty = false;
+  // An appropriate individual exists and meets every condition (IsAppropriateIndividual).
+  bool appropriate_individual_found = false;
+  // Hospital 28+ days, care home 8+ weeks, or disagreement with the appropriate individual.
+  bool exception_applies = false;
+  // On an accepted referral, an advocate is allocated and their views are recorded.
+  bool advocate_allocated_with_views = false;
+};
+
+// The one place the duty is decided; `explanation` is a short generic sentence (the
+// EnquiryState overload names what is missing).
+AdvocacyDuty ComputeAdvocacyDuty(const AdvocacyFacts& facts);
+
+// s68(4)/(5): someone exists, is unpaid, is not implicated as a source of risk, and is
+// consented to by the adult or (lacking capacity) in their best interests.
+bool IsAppropriateIndividual(const events::v1::AppropriateIndividualAssessed& assessed);
+
 AdvocacyDuty ComputeAdvocacyDuty(const EnquiryState& state);
 
 // Who may read the duty: those who may act on the enquiry (CheckLeadOrResponsible) and any
