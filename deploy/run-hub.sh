@@ -11,4 +11,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/deploy/build.sh" --target hubd hubctl
 mkdir -p "$root/var/data"
 exec "$root/build/services/hubd/hubd" --listen=127.0.0.1:50051 --data_dir="$root/var/data" \
-  --partnership="$root/deploy/partnership.example.textproto" --dev_identity_from_metadata "$@"
+  --partnership="$root/deploy/partnership.example.textproto" \
+  --agreement="$root/deploy/agreement.example.textproto" --dev_identity_from_metadata "$@"

@@ -20,6 +20,8 @@ constexpr Role kOfficer = common::v1::ROLE_ENQUIRY_OFFICER;
 constexpr Role kManager = common::v1::ROLE_SAFEGUARDING_MANAGER;
 constexpr Role kAdvocate = common::v1::ROLE_ADVOCATE;
 constexpr Role kAdministrator = common::v1::ROLE_ADMINISTRATOR;
+constexpr Role kBoardAnalyst = common::v1::ROLE_BOARD_ANALYST;
+constexpr Role kAuditor = common::v1::ROLE_AUDITOR;
 
 // The table: RPC -> roles that may call it. Deny by default. Board analysts, auditors and
 // administrators hold no case-writing rights: their reads arrive with the views.
@@ -61,6 +63,24 @@ const absl::flat_hash_map<std::string, Roles>& Table() {
       {"hub.api.v1.Advocacy/AllocateAdvocate", {kAdvocate, kManager}},
       {"hub.api.v1.Advocacy/RecordAdvocateViews", {kAdvocate}},
       {"hub.api.v1.Advocacy/GetAdvocacyDuty", {kOfficer, kManager, kAdvocate}},
+      // Reads: the role opens the door; the information sharing agreement decides what is
+      // seen (policy/), and every read of personal data is recorded.
+      {"hub.api.v1.Views/GetCase",
+       {kReferrer, kTriage, kResearcher, kOfficer, kManager, kAdvocate, kAuditor}},
+      {"hub.api.v1.Views/LookupPerson",
+       {kReferrer, kTriage, kResearcher, kOfficer, kManager, kAdvocate}},
+      {"hub.api.v1.Views/ListLookups", {kTriage, kOfficer, kManager, kAuditor}},
+      {"hub.api.v1.Views/GetDisclosureLog", {kTriage, kOfficer, kManager, kAuditor}},
+      // Subject access is answered by the lead local authority's safeguarding manager, within
+      // what the agreement releases for PURPOSE_SUBJECT_ACCESS.
+      {"hub.api.v1.Views/ExportSubjectAccess", {kManager}},
+      {"hub.api.v1.Views/GetMashQueue", {kTriage, kManager}},
+      {"hub.api.v1.Views/ListResearchRequests", {kResearcher, kTriage, kManager}},
+      {"hub.api.v1.Views/ListActions", {kResearcher, kTriage, kOfficer, kManager, kAdvocate}},
+      {"hub.api.v1.Views/ListAwaitingAdvocacy", {kTriage, kOfficer, kManager, kAdvocate}},
+      {"hub.api.v1.Views/GetSafeguardingAdultsCollection", {kBoardAnalyst, kManager}},
+      {"hub.api.v1.ProjectionAdmin/GetProjectionStatus", {kAdministrator}},
+      {"hub.api.v1.ProjectionAdmin/RebuildProjection", {kAdministrator}},
       // The raw log and its administration: operators only (enforced once these services
       // authenticate their callers).
       {"hub.api.v1.EventStore/Append", {kAdministrator}},

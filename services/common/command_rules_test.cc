@@ -13,6 +13,7 @@
 #include "hub/api/v1/mash_service.pb.h"
 #include "hub/api/v1/people_service.pb.h"
 #include "hub/api/v1/referral_intake_service.pb.h"
+#include "hub/api/v1/views_service.pb.h"
 #include "tests/testing/status_matchers.h"
 
 namespace hub::services {
@@ -27,7 +28,8 @@ std::vector<const google::protobuf::FileDescriptor*> ApiFiles() {
           api::v1::TriageConcernRequest::descriptor()->file(),
           api::v1::AssignLeadRequest::descriptor()->file(),
           api::v1::ReferForAdvocacyRequest::descriptor()->file(),
-          api::v1::AppendRequest::descriptor()->file()};
+          api::v1::AppendRequest::descriptor()->file(),
+          api::v1::GetCaseRequest::descriptor()->file()};
 }
 
 TEST(CommandRulesTest, EveryServiceMethodHasARule) {

@@ -1,8 +1,9 @@
 // hubd: the hub's server process. Opens the event log in --data_dir, serves the services chosen
 // by --services (by default all: EventStore and LogAdmin, People, ReferralIntake, Mash,
-// Enquiry, Advocacy), plus health checking and reflection, on --listen, and shuts down cleanly
+// Enquiry, Advocacy, Views and ProjectionAdmin), plus health checking and reflection, on --listen, and shuts down cleanly
 // on SIGTERM or SIGINT. Wiring only: behaviour lives in the libraries.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -44,6 +45,9 @@
 #include "services/intake/mash_service.h"
 #include "services/intake/people_service.h"
 #include "services/intake/referral_intake_service.h"
+#include "services/views/views_service.h"
+#include "eventstore/kv_store.h"
+#include "policy/agreement.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "HOST:PORT to serve gRPC on; port 0 picks a free port (see --port_file)");
@@ -54,10 +58,18 @@ ABSL_FLAG(std::string, port_file, "",
           "(atomically: a temporary file renamed into place)");
 ABSL_FLAG(std::string, services, "all",
           "comma-separated services this process hosts: all, or any of eventstore (EventStore "
-          "and LogAdmin), people, intake, mash, enquiry, advocacy");
+          "and LogAdmin), people, intake, mash, enquiry, advocacy, views (Views and "
+          "ProjectionAdmin, with the projections that feed them)");
 ABSL_FLAG(std::string, partnership, "",
           "the partnership configuration (text-format hub.config.v1.Partnership: agencies, "
           "timescales, calendar); required when hosting a safeguarding service");
+ABSL_FLAG(std::string, agreement, "",
+          "the information sharing agreement (text-format hub.config.v1.SharingAgreement); "
+          "required when hosting views; recorded in the log when it differs from the one in "
+          "force");
+ABSL_FLAG(std::string, views_dir, "",
+          "directory of the read models the projections fold (default DATA_DIR/views); "
+          "derived data: deleting it makes hubd rebuild them from the log");
 ABSL_FLAG(bool, dev_identity_from_metadata, false,
           "DEVELOPMENT ONLY: trust x-hub-agency / x-hub-user / x-hub-roles request metadata as "
           "the caller's identity; refused unless --listen is a loopback address. Without it "
@@ -112,15 +124,17 @@ absl::Status ParseListen(const std::string& listen, std::string& host, int& port
 // The services hosted, from --services.
 struct Hosted {
   bool eventstore = false, people = false, intake = false, mash = false, enquiry = false,
-       advocacy = false;
-  bool any_safeguarding() const { return people || intake || mash || enquiry || advocacy; }
+       advocacy = false, views = false;
+  bool any_safeguarding() const {
+    return people || intake || mash || enquiry || advocacy || views;
+  }
 };
 
 absl::StatusOr<Hosted> ParseServices(const std::string& flag) {
   Hosted h;
   for (absl::string_view name : absl::StrSplit(flag, ',', absl::SkipWhitespace())) {
     if (name == "all") {
-      h = Hosted{true, true, true, true, true, true};
+      h = Hosted{true, true, true, true, true, true, true};
     } else if (name == "eventstore") {
       h.eventstore = true;
     } else if (name == "people") {
@@ -133,6 +147,8 @@ absl::StatusOr<Hosted> ParseServices(const std::string& flag) {
       h.enquiry = true;
     } else if (name == "advocacy") {
       h.advocacy = true;
+    } else if (name == "views") {
+      h.views = true;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("--services: unknown service '", name, "'"));
     }
@@ -189,6 +205,7 @@ absl::Status Run(const sigset_t& stop_signals) {
   std::optional<services::Partnership> partnership;
   std::unique_ptr<services::Authenticator> authenticator = services::NewDenyAllAuthenticator();
   std::string identity_warning;  // logged once the log is open, after any start-up error
+  std::optional<policy::Agreement> agreement;
   if (hosted.any_safeguarding()) {
     if (absl::GetFlag(FLAGS_partnership).empty()) {
       return absl::InvalidArgumentError(
@@ -197,6 +214,13 @@ absl::Status Run(const sigset_t& stop_signals) {
     }
     HUB_ASSIGN_OR_RETURN(partnership,
                          services::Partnership::Load(absl::GetFlag(FLAGS_partnership)));
+    if (hosted.views) {
+      if (absl::GetFlag(FLAGS_agreement).empty()) {
+        return absl::InvalidArgumentError(
+            "--agreement: required to host the views (see deploy/agreement.example.textproto)");
+      }
+      HUB_ASSIGN_OR_RETURN(agreement, policy::Agreement::Load(absl::GetFlag(FLAGS_agreement)));
+    }
     if (absl::GetFlag(FLAGS_dev_identity_from_metadata)) {
       if (!IsLoopback(host)) {
         return absl::InvalidArgumentError(
@@ -227,6 +251,42 @@ absl::Status Run(const sigset_t& stop_signals) {
                        eventstore::OpenRocksDbEventLog(data_dir, log_options));
 
   if (!identity_warning.empty()) HUB_LOG(WARNING) << identity_warning;
+
+  // The read models and the projections that keep them, for the views.
+  std::unique_ptr<eventstore::KvStore> views_store;
+  std::unique_ptr<projections::ProjectionEngine> engine;
+  if (hosted.views) {
+    std::string views_dir = absl::GetFlag(FLAGS_views_dir);
+    if (views_dir.empty()) views_dir = data_dir + "/views";
+    std::filesystem::create_directories(views_dir, ec);
+    absl::StatusOr<std::unique_ptr<eventstore::KvStore>> opened =
+        eventstore::OpenRocksDbKvStore(views_dir, {});
+    if (!opened.ok()) {
+      log->Close();
+      return opened.status();
+    }
+    views_store = std::move(*opened);
+    char hostname[256] = {0};
+    ::gethostname(hostname, sizeof(hostname) - 1);
+    absl::StatusOr<bool> recorded = services::RecordAgreementInForce(
+        *log, *agreement,
+        std::filesystem::absolute(absl::GetFlag(FLAGS_agreement), ec).lexically_normal().string(),
+        hostname, absl::Now());
+    if (!recorded.ok()) {
+      log->Close();
+      return recorded.status();
+    }
+    if (*recorded) {
+      HUB_LOG(INFO) << "information sharing agreement " << agreement->version() << " ("
+                    << agreement->hash() << ") took effect";
+    }
+    engine = std::make_unique<projections::ProjectionEngine>(*log, *views_store,
+                                                             services::HubProjections());
+    if (absl::Status started = engine->Start(); !started.ok()) {
+      log->Close();
+      return started;
+    }
+  }
   services::EventStoreService::Options store_options;
   store_options.limits = log_options.limits;
   services::EventStoreService event_store(*log, store_options);
@@ -245,6 +305,10 @@ absl::Status Run(const sigset_t& stop_signals) {
     if (hosted.advocacy) {
       safeguarding.push_back(std::make_unique<services::AdvocacyService>(*deps));
     }
+    if (hosted.views) {
+      safeguarding.push_back(std::make_unique<services::ViewsService>(*deps, *engine, *agreement));
+      safeguarding.push_back(std::make_unique<services::ProjectionAdminService>(*deps, *engine));
+    }
   }
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -261,6 +325,7 @@ absl::Status Run(const sigset_t& stop_signals) {
   for (const auto& service : safeguarding) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
+    if (engine) engine->Stop();
     log->Close();
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", absl::GetFlag(FLAGS_listen)));
@@ -276,6 +341,10 @@ absl::Status Run(const sigset_t& stop_signals) {
   if (hosted.mash) served.push_back(api::v1::Mash::service_full_name());
   if (hosted.enquiry) served.push_back(api::v1::Enquiry::service_full_name());
   if (hosted.advocacy) served.push_back(api::v1::Advocacy::service_full_name());
+  if (hosted.views) {
+    served.push_back(api::v1::Views::service_full_name());
+    served.push_back(api::v1::ProjectionAdmin::service_full_name());
+  }
   health->SetServingStatus("", true);
   for (const std::string& name : served) health->SetServingStatus(name, true);
   HUB_LOG(INFO) << "hubd listening on " << host << ":" << bound_port << " (data dir "
@@ -284,6 +353,7 @@ absl::Status Run(const sigset_t& stop_signals) {
   if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
     if (absl::Status s = WritePortFile(port_file, bound_port); !s.ok()) {
       server->Shutdown();
+      if (engine) engine->Stop();
       log->Close();
       return s;
     }
@@ -298,6 +368,7 @@ absl::Status Run(const sigset_t& stop_signals) {
   health->Shutdown();
   event_store.Shutdown();
   server->Shutdown(absl::ToChronoTime(absl::Now() + kDrainTimeout));
+  if (engine) engine->Stop();  // after the last read, before the log it folds closes
   HUB_LOG(INFO) << "gRPC server drained; closing the event log";
   log->Close();
   HUB_LOG(INFO) << "hubd stopped";
@@ -327,7 +398,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "the referral hub server.\n"
       "  hubd [--listen=HOST:PORT] [--data_dir=PATH] [--services=all|LIST] "
-      "[--partnership=FILE] [--dev_identity_from_metadata] [--port_file=PATH] [--config=FILE]");
+      "[--partnership=FILE] [--agreement=FILE] [--views_dir=PATH] [--dev_identity_from_metadata] [--port_file=PATH] [--config=FILE]");
   std::vector<std::string> args = hub::ConfigAsFlagfile(argc, argv);
   std::vector<char*> arg_ptrs;
   for (std::string& arg : args) arg_ptrs.push_back(arg.data());

@@ -36,6 +36,7 @@
 #include "hub/api/v1/event_store_service.grpc.pb.h"
 #include "services/common/eventstore_proto.h"
 #include "services/eventstore/translate.h"
+#include "tools/hubctl/views_commands.h"
 
 namespace hub::hubctl {
 namespace {
@@ -62,11 +63,24 @@ commands:
                               (payload and link in base64; a hub event is also shown decoded
                               as "event"); default: all that match
   health [--service=NAME]     ask a running hubd for its health (--server only)
+  status [--digest]           the read models' projections: position, log head, lag, and
+                              rebuild progress; --digest (with --data_dir) adds each read
+                              model's SHA-256, equal exactly when byte-identical
+  rebuild NAME|all [--no_wait]
+                              drop a projection's read model and fold it again from position
+                              0 (with --data_dir, hubd must be stopped)
+  sac --year=YYYY [--la=CODE] the Safeguarding Adults Collection for the reporting year that
+                              starts 1 April YYYY, as NHS long-format CSV (--server only)
 
 global flags:
   --data_dir=PATH     open the data directory directly
   --server=HOST:PORT  talk to a running hubd
   --timeout=SECONDS   deadline of each call with --server (default 60)
+  --views_dir=PATH    the read models (default DATA_DIR/views), with --data_dir
+  --agency=ID --user=ID --roles=R1,R2
+                      who to call as with --server, while hubd runs with
+                      --dev_identity_from_metadata (status and rebuild need the
+                      administrator role; sac board_analyst or safeguarding_manager)
 
 exit codes: 0 ok, 1 check or operation failed, 2 usage error
 )";
@@ -92,12 +106,13 @@ struct UsageError {
 const absl::flat_hash_set<std::string>& ValueFlags() {
   static const auto* flags = new absl::flat_hash_set<std::string>{
       "data_dir", "server", "timeout", "expect", "stream", "from",
-      "limit",    "prefix", "type",    "service"};
+      "limit",    "prefix", "type",    "service", "views_dir", "agency", "user", "roles",
+      "year",     "la"};
   return *flags;
 }
 
 const absl::flat_hash_set<std::string>& BoolFlags() {
-  static const auto* flags = new absl::flat_hash_set<std::string>{"all", "backward", "help"};
+  static const auto* flags = new absl::flat_hash_set<std::string>{"all", "backward", "help", "no_wait", "digest"};
   return *flags;
 }
 
@@ -510,6 +525,9 @@ const absl::flat_hash_map<std::string, CommandSpec>& Commands() {
       {"restore", {1, {}}},
       {"read", {0, {"stream", "all", "from", "backward", "limit", "prefix", "type"}}},
       {"health", {0, {"service"}}},
+      {"status", {0, {"views_dir", "digest"}}},
+      {"rebuild", {1, {"views_dir", "no_wait"}}},
+      {"sac", {0, {"year", "la"}}},
   };
   return *commands;
 }
@@ -532,7 +550,8 @@ int Main(int argc, char** argv) {
     return Usage(absl::StrCat(cl.command, " takes ", spec->second.positionals, " argument(s)"));
   }
   for (const auto& [flag, value] : cl.flags) {
-    if (flag != "data_dir" && flag != "server" && flag != "timeout" &&
+    if (flag != "data_dir" && flag != "server" && flag != "timeout" && flag != "agency" &&
+        flag != "user" && flag != "roles" &&
         !spec->second.flags.contains(flag)) {
       return Usage(absl::StrCat("--", flag, " does not go with ", cl.command));
     }
@@ -561,6 +580,23 @@ int Main(int argc, char** argv) {
   }
 
   if (cl.command == "restore") return Restore(cl.positional[0], cl.Get("data_dir"));
+  if (cl.command == "sac" && !cl.Has("server")) {
+    return Usage("sac asks a running hubd: give --server");
+  }
+  int64_t year = 0;
+  if (cl.command == "sac" &&
+      (!absl::SimpleAtoi(cl.Get("year"), &year) || year < 2015 || year > 2100)) {
+    return Usage("--year must be the year the reporting period starts, e.g. 2025 for 2025-26");
+  }
+  const CallIdentity as{cl.Get("agency"), cl.Get("user"), cl.Get("roles")};
+  if (!cl.Has("server")) {
+    if (cl.command == "status") {
+      return StatusOffline(cl.Get("data_dir"), cl.Get("views_dir"), cl.Has("digest"));
+    }
+    if (cl.command == "rebuild") {
+      return RebuildOffline(cl.Get("data_dir"), cl.Get("views_dir"), cl.positional[0]);
+    }
+  }
 
   std::unique_ptr<LogAccess> access;
   if (cl.Has("server")) {
@@ -569,6 +605,11 @@ int Main(int argc, char** argv) {
     std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
         cl.Get("server"), grpc::InsecureChannelCredentials(), args);
     if (cl.command == "health") return Health(channel, cl.Get("service"), timeout);
+    if (cl.command == "status") return StatusRemote(channel, as, timeout);
+    if (cl.command == "rebuild") {
+      return RebuildRemote(channel, as, timeout, cl.positional[0], !cl.Has("no_wait"));
+    }
+    if (cl.command == "sac") return SacRemote(channel, as, timeout, static_cast<int>(year), cl.Get("la"));
     access = std::make_unique<RemoteAccess>(channel, timeout);
   } else {
     absl::StatusOr<std::unique_ptr<LogAccess>> opened =

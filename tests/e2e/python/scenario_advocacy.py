@@ -445,6 +445,7 @@ class Hubd:
             [binary, "--listen=127.0.0.1:0", f"--port_file={self.port_file}",
              f"--data_dir={os.path.join(workdir, 'data')}",
              f"--partnership={os.path.join(repo, 'deploy', 'partnership.example.textproto')}",
+             f"--agreement={os.path.join(repo, 'deploy', 'agreement.example.textproto')}",
              "--dev_identity_from_metadata"],
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 

@@ -1,0 +1,821 @@
+#include "services/views/views_service.h"
+
+#include <algorithm>
+#include <atomic>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/status_macros.h"
+#include "domain/common/envelope.h"
+#include "domain/common/labels.h"
+#include "projections/case_file/case_file.h"
+#include "projections/disclosure_log/disclosure_log.h"
+#include "projections/person_index/person_index.h"
+#include "projections/sac/sac.h"
+#include "projections/sac/sac_report.h"
+#include "projections/worklists/worklists.h"
+#include "services/common/command_request.h"
+#include "services/common/command_rules.h"
+#include "services/common/deadline.h"
+#include "services/common/grpc_status.h"
+
+namespace hub::services {
+namespace {
+
+using common::v1::InformationCategory;
+using common::v1::Purpose;
+using common::v1::Relationship;
+using views::v1::CaseFile;
+
+constexpr char kCaseFile[] = "case_file";
+constexpr char kPersonIndex[] = "person_index";
+constexpr char kWorklists[] = "worklists";
+constexpr char kSac[] = "sac";
+
+// A read waits at most this long for the views to catch up when the caller set no deadline.
+constexpr absl::Duration kDefaultReadWait = absl::Seconds(10);
+
+std::string DisclosureStream(const std::string& person_id) {
+  return person_id.empty() ? "disclosures-unmatched" : absl::StrCat("disclosures-", person_id);
+}
+
+bool IsAdultSocialCare(const domain::Caller& caller) {
+  return caller.agency_kind == common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE;
+}
+
+policy::Viewer ViewerOf(const domain::Caller& caller) {
+  return policy::Viewer{caller.agency_id, caller.agency_kind, caller.roles};
+}
+
+// The strongest of two relationships (LEAD < INVOLVED < RESEARCH < NONE in enum order).
+Relationship Stronger(Relationship a, Relationship b) {
+  if (a == common::v1::RELATIONSHIP_UNSPECIFIED) return b;
+  if (b == common::v1::RELATIONSHIP_UNSPECIFIED) return a;
+  return a < b ? a : b;
+}
+
+// Keeps the research answers the viewer may receive under their owners' handling markings.
+int FilterMarked(google::protobuf::RepeatedPtrField<views::v1::ResearchItem>* items,
+                 const policy::Viewer& viewer, Relationship relationship, Purpose purpose) {
+  int withheld = 0;
+  google::protobuf::RepeatedPtrField<views::v1::ResearchItem> kept;
+  for (views::v1::ResearchItem& item : *items) {
+    std::vector<common::v1::HandlingMarking> markings;
+    for (int m : item.markings()) markings.push_back(static_cast<common::v1::HandlingMarking>(m));
+    if (policy::MayReceiveItem(markings, item.agency_id(), viewer, relationship, purpose)) {
+      *kept.Add() = std::move(item);
+    } else {
+      ++withheld;
+    }
+  }
+  items->Swap(&kept);
+  return withheld;
+}
+
+}  // namespace
+
+struct ViewsService::Read {
+  domain::Caller caller;
+  Purpose purpose = common::v1::PURPOSE_UNSPECIFIED;
+  absl::Time now;
+  absl::Time deadline;
+};
+
+ViewsService::ViewsService(ServiceDeps deps, projections::ProjectionEngine& engine,
+                           const policy::Agreement& agreement)
+    : deps_(deps), engine_(engine), agreement_(agreement) {
+  const config::v1::Partnership& config = deps_.partnership.config();
+  for (const config::v1::Agency& agency : config.agencies()) {
+    if (agency.kind() == common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE &&
+        (agency.local_authority_code() == config.host_local_authority_code() ||
+         agency.local_authority_code().empty())) {
+      host_asc_agency_ids_.push_back(agency.agency_id());
+    }
+  }
+}
+
+absl::StatusOr<ViewsService::Read> ViewsService::BeginRead(const grpc::ServerContextBase& context,
+                                                           const api::v1::ReadHeader& header,
+                                                           std::string_view method,
+                                                           bool purpose_required) {
+  Read read;
+  HUB_ASSIGN_OR_RETURN(read.caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(CheckEnum("header.purpose", header.purpose(), purpose_required));
+  if (header.has_min_position() && header.min_position() < 0) {
+    return absl::InvalidArgumentError("header.min_position: must be >= 0");
+  }
+  HUB_RETURN_IF_ERROR(AuthorizeCall(read.caller, method));
+  read.purpose = header.purpose();
+  read.now = deps_.clock.Now();
+  const absl::Time call_deadline = DeadlineFromGrpc(context.deadline());
+  read.deadline = std::min(call_deadline, read.now + kDefaultReadWait);
+  if (header.has_min_position() &&
+      !engine_.WaitFor(GlobalPosition(header.min_position()), read.deadline)) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "header.min_position: the views have not yet reached position ", header.min_position(),
+        "; try again"));
+  }
+  return read;
+}
+
+struct Recorded {
+  std::string id;
+  int64_t position = -1;
+};
+
+// Appends the disclosure record and waits until it is durable: no answer without it.
+static absl::StatusOr<Recorded> RecordDisclosure(eventstore::EventLog& log,
+                                                    const domain::Caller& caller, absl::Time now,
+                                                    absl::Time deadline,
+                                                    events::v1::DisclosureRecorded record) {
+  static std::atomic<uint64_t> counter{0};
+  record.set_disclosure_id(DeriveId(
+      absl::StrCat(caller.agency_id, "/", caller.user_id, "/", absl::ToUnixNanos(now), "/",
+                   counter.fetch_add(1)),
+      "disclosure"));
+  domain::CommandContext ctx;
+  ctx.caller = caller;
+  ctx.now = now;
+  events::v1::Event event = domain::NewEvent(ctx);
+  *event.mutable_disclosure_recorded() = record;
+  eventstore::AppendRequest append;
+  append.stream = DisclosureStream(record.person_id());
+  append.expected = eventstore::ExpectedVersion::Any();
+  append.deadline = deadline;
+  eventstore::NewEvent stored;
+  stored.type = "DisclosureRecorded";
+  stored.payload = event.SerializeAsString();
+  stored.metadata.actor_agency = caller.agency_id;
+  stored.metadata.actor_user = caller.user_id;
+  append.events.push_back(std::move(stored));
+  absl::StatusOr<eventstore::AppendResult> appended = log.Append(std::move(append));
+  if (!appended.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "the disclosure could not be recorded, so nothing is shown: ", appended.status().message()));
+  }
+  return Recorded{record.disclosure_id(), appended->last_position.value()};
+}
+
+// ---- GetCase ----
+
+grpc::Status ViewsService::GetCase(grpc::ServerContext* context,
+                                   const api::v1::GetCaseRequest* request,
+                                   api::v1::GetCaseResponse* response) {
+  return FinishCall(*context, GetCaseImpl(*context, *request, *response));
+}
+
+namespace {
+
+// Copies into `view` the categories `decision` permits, filling contact routes from the
+// partnership and identity from the person index.
+struct Redaction {
+  int withheld_by_marking = 0;
+};
+
+void CopyPermitted(const CaseFile& file, const views::v1::PersonEntry* person,
+                   const Partnership& partnership, const policy::Decision& decision,
+                   const policy::Viewer& viewer, Relationship relationship, Purpose purpose,
+                   api::v1::CaseView& view, Redaction& redaction) {
+  using namespace common::v1;  // NOLINT: the category names read better unqualified
+  if (decision.Permits(INFORMATION_CATEGORY_IDENTITY)) {
+    views::v1::IdentityInfo* identity = view.mutable_identity();
+    identity->set_person_id(file.person_id());
+    if (person != nullptr) {
+      *identity->mutable_details() = person->details();
+      identity->mutable_representatives()->CopyFrom(person->representatives());
+    }
+  }
+  if (decision.Permits(INFORMATION_CATEGORY_CONTACT_ROUTES)) {
+    views::v1::ContactRoutes* contact = view.mutable_contact();
+    *contact = file.contact();
+    const std::string& lead = !file.contact().lead_agency_id().empty()
+                                  ? file.contact().lead_agency_id()
+                                  : file.parties().mash_agency_id();
+    if (contact->lead_agency_id().empty()) contact->set_lead_agency_id(lead);
+    if (const config::v1::Agency* agency = partnership.FindAgency(lead)) {
+      contact->set_lead_agency_name(agency->name());
+      contact->set_duty_office_hours(agency->duty_office_hours());
+      contact->set_duty_out_of_hours(agency->duty_out_of_hours());
+    }
+  }
+  if (decision.Permits(INFORMATION_CATEGORY_CONCERN_SUMMARY)) *view.mutable_summary() = file.summary();
+  if (decision.Permits(INFORMATION_CATEGORY_NARRATIVE)) *view.mutable_narrative() = file.narrative();
+  if (decision.Permits(INFORMATION_CATEGORY_HEALTH)) {
+    *view.mutable_health() = file.health();
+    redaction.withheld_by_marking +=
+        FilterMarked(view.mutable_health()->mutable_answers(), viewer, relationship, purpose);
+  }
+  if (decision.Permits(INFORMATION_CATEGORY_POLICE_INFORMATION)) {
+    *view.mutable_police() = file.police();
+    redaction.withheld_by_marking +=
+        FilterMarked(view.mutable_police()->mutable_answers(), viewer, relationship, purpose);
+  }
+  if (decision.Permits(INFORMATION_CATEGORY_CAPACITY_AND_BEST_INTERESTS)) {
+    *view.mutable_capacity() = file.capacity();
+  }
+  if (decision.Permits(INFORMATION_CATEGORY_VOICE_AND_OUTCOMES)) *view.mutable_voice() = file.voice();
+  if (decision.Permits(INFORMATION_CATEGORY_RISK_AND_PLAN)) *view.mutable_risk() = file.risk();
+  if (decision.Permits(INFORMATION_CATEGORY_ADVOCACY)) *view.mutable_advocacy() = file.advocacy();
+  if (decision.Permits(INFORMATION_CATEGORY_RESEARCH_ANSWERS)) {
+    *view.mutable_research() = file.research();
+    redaction.withheld_by_marking +=
+        FilterMarked(view.mutable_research()->mutable_answers(), viewer, relationship, purpose);
+  }
+  view.set_items_withheld_by_marking(redaction.withheld_by_marking);
+}
+
+events::v1::DisclosureRecorded DisclosureFor(const api::v1::CaseView& view,
+                                             const std::string& person_id,
+                                             common::v1::DisclosureKind kind, const CaseFile& file,
+                                             const policy::Agreement& agreement) {
+  events::v1::DisclosureRecorded record;
+  record.set_kind(kind);
+  record.set_person_id(person_id);
+  record.set_concern_id(view.concern_id());
+  record.set_purpose(view.purpose());
+  record.mutable_categories()->CopyFrom(view.permitted());
+  record.mutable_withheld()->CopyFrom(view.withheld());
+  record.mutable_lawful_bases()->CopyFrom(view.lawful_bases());
+  record.set_relationship(view.relationship());
+  record.set_consent_to_share(file.consent_to_share());
+  record.mutable_override_grounds()->CopyFrom(file.override_grounds());
+  record.set_agreement_version(agreement.version());
+  record.set_agreement_hash(agreement.hash());
+  record.set_items_withheld_by_marking(view.items_withheld_by_marking());
+  return record;
+}
+
+}  // namespace
+
+absl::Status ViewsService::GetCaseImpl(const grpc::ServerContextBase& context,
+                                       const api::v1::GetCaseRequest& request,
+                                       api::v1::GetCaseResponse& response) {
+  HUB_ASSIGN_OR_RETURN(Read read, BeginRead(context, request.header(), "hub.api.v1.Views/GetCase",
+                                            /*purpose_required=*/true));
+  eventstore::KvStore& store = engine_.store();
+  std::string concern_id;
+  switch (request.case_ref_case()) {
+    case api::v1::GetCaseRequest::kConcernId:
+      HUB_RETURN_IF_ERROR(CheckId("concern_id", request.concern_id()));
+      concern_id = request.concern_id();
+      break;
+    case api::v1::GetCaseRequest::kEnquiryId: {
+      HUB_RETURN_IF_ERROR(CheckId("enquiry_id", request.enquiry_id()));
+      HUB_ASSIGN_OR_RETURN(std::optional<std::string> found,
+                           projections::ConcernForEnquiry(store, request.enquiry_id()));
+      if (!found) return absl::NotFoundError(absl::StrCat("enquiry ", request.enquiry_id(), " is not known"));
+      concern_id = *found;
+      break;
+    }
+    default:
+      return absl::InvalidArgumentError("case_ref: give concern_id or enquiry_id");
+  }
+  HUB_ASSIGN_OR_RETURN(std::optional<CaseFile> file, projections::LoadCaseFile(store, concern_id));
+  if (!file) return absl::NotFoundError(absl::StrCat("concern ", concern_id, " is not known"));
+
+  const policy::Viewer viewer = ViewerOf(read.caller);
+  const Relationship relationship =
+      policy::RelationshipTo(file->parties(), read.caller.agency_id, host_asc_agency_ids_);
+  const policy::Decision decision = agreement_.Evaluate(
+      viewer, read.purpose,
+      policy::CaseAccess{relationship, file->consent_to_share(), file->override_grounds_size() > 0});
+  if (!decision.any()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the information sharing agreement (version ", agreement_.version(), ") lets ",
+        domain::Label(read.caller.agency_kind), " with relationship '",
+        domain::Label(relationship), "' see nothing of this case for purpose '",
+        domain::Label(read.purpose), "'; LookupPerson says who leads and how to reach them"));
+  }
+  std::optional<views::v1::PersonEntry> person;
+  if (decision.Permits(common::v1::INFORMATION_CATEGORY_IDENTITY)) {
+    HUB_ASSIGN_OR_RETURN(person, projections::LoadPerson(store, file->person_id()));
+  }
+  api::v1::CaseView& view = *response.mutable_view();
+  view.set_concern_id(file->concern_id());
+  view.set_enquiry_id(file->enquiry_id());
+  view.set_relationship(relationship);
+  view.set_purpose(read.purpose);
+  for (InformationCategory c : decision.permitted) view.add_permitted(c);
+  for (InformationCategory c : decision.withheld) view.add_withheld(c);
+  for (common::v1::LawfulBasis b : decision.lawful_bases) view.add_lawful_bases(b);
+  view.set_agreement_version(agreement_.version());
+  Redaction redaction;
+  CopyPermitted(*file, person ? &*person : nullptr, deps_.partnership, decision, viewer,
+                relationship, read.purpose, view, redaction);
+  if (decision.Permits(common::v1::INFORMATION_CATEGORY_DISCLOSURE_LOG)) {
+    HUB_ASSIGN_OR_RETURN(auto entries, projections::ListDisclosures(
+                                           store, {.person_id = file->person_id(),
+                                                   .concern_id = file->concern_id()}));
+    views::v1::DisclosureLogInfo* log = view.mutable_disclosure_log();  // present even if empty
+    for (auto& entry : entries) *log->add_entries() = std::move(entry);
+  }
+  HUB_ASSIGN_OR_RETURN(
+      Recorded recorded,
+      RecordDisclosure(deps_.log, read.caller, read.now, read.deadline,
+                       DisclosureFor(view, file->person_id(), common::v1::DISCLOSURE_KIND_CASE_VIEW,
+                                     *file, agreement_)));
+  view.set_disclosure_id(recorded.id);
+  view.set_disclosure_position(recorded.position);
+  return absl::OkStatus();
+}
+
+// ---- LookupPerson ----
+
+grpc::Status ViewsService::LookupPerson(grpc::ServerContext* context,
+                                        const api::v1::LookupPersonRequest* request,
+                                        api::v1::LookupPersonResponse* response) {
+  return FinishCall(*context, LookupPersonImpl(*context, *request, *response));
+}
+
+absl::Status ViewsService::LookupPersonImpl(const grpc::ServerContextBase& context,
+                                            const api::v1::LookupPersonRequest& request,
+                                            api::v1::LookupPersonResponse& response) {
+  HUB_ASSIGN_OR_RETURN(Read read, BeginRead(context, request.header(),
+                                            "hub.api.v1.Views/LookupPerson", true));
+  if (!agreement_.LookupPermitted(read.purpose)) {
+    return absl::PermissionDeniedError(absl::StrCat("header.purpose: '", domain::Label(read.purpose),
+                                                    "' is not a purpose the agreement allows for a lookup"));
+  }
+  eventstore::KvStore& store = engine_.store();
+  std::vector<std::string> matches;
+  std::string normalised_query;
+  switch (request.query_case()) {
+    case api::v1::LookupPersonRequest::kNhsNumber: {
+      std::string nhs;
+      for (char c : request.nhs_number()) {
+        if (c != ' ') nhs.push_back(c);
+      }
+      if (nhs.size() != 10 || !std::all_of(nhs.begin(), nhs.end(), absl::ascii_isdigit)) {
+        return absl::InvalidArgumentError("nhs_number: must be 10 digits");
+      }
+      normalised_query = absl::StrCat("nhs:", nhs);
+      HUB_ASSIGN_OR_RETURN(auto found, projections::FindByIdentifier(
+                                           store, common::v1::IDENTIFIER_KIND_NHS_NUMBER, nhs));
+      if (found) matches.push_back(*found);
+      break;
+    }
+    case api::v1::LookupPersonRequest::kIdentifier: {
+      const auto& id = request.identifier();
+      HUB_RETURN_IF_ERROR(CheckEnum("identifier.kind", id.kind(), true));
+      HUB_RETURN_IF_ERROR(CheckShortText("identifier.value", id.value(), true));
+      normalised_query = absl::StrCat("id:", id.kind(), ":", id.value());
+      HUB_ASSIGN_OR_RETURN(auto found, projections::FindByIdentifier(store, id.kind(), id.value()));
+      if (found) matches.push_back(*found);
+      break;
+    }
+    case api::v1::LookupPersonRequest::kNameAndBirth: {
+      const auto& q = request.name_and_birth();
+      HUB_RETURN_IF_ERROR(CheckShortText("name_and_birth.family", q.family(), true));
+      HUB_RETURN_IF_ERROR(CheckShortText("name_and_birth.given", q.given(), true));
+      HUB_RETURN_IF_ERROR(CheckShortText("name_and_birth.postcode", q.postcode(), false));
+      const auto& dob = q.date_of_birth();
+      if (dob.year() < 1900 || dob.year() > 2100 || dob.month() < 1 || dob.month() > 12 ||
+          dob.day() < 1 || dob.day() > 31) {
+        return absl::InvalidArgumentError("name_and_birth.date_of_birth: required, a real date");
+      }
+      normalised_query = absl::StrCat("name:", absl::AsciiStrToLower(q.family()), ":",
+                                      absl::AsciiStrToLower(q.given()), ":", dob.year(), "-",
+                                      dob.month(), "-", dob.day(), ":",
+                                      absl::AsciiStrToUpper(q.postcode()));
+      HUB_ASSIGN_OR_RETURN(matches, projections::FindByNameAndBirth(store, q.family(), q.given(),
+                                                                    dob, q.postcode()));
+      break;
+    }
+    default:
+      return absl::InvalidArgumentError("query: give nhs_number, identifier or name_and_birth");
+  }
+  response.set_how_to_raise_a_concern(agreement_.how_to_raise_a_concern());
+  events::v1::DisclosureRecorded record;
+  record.set_kind(common::v1::DISCLOSURE_KIND_LOOKUP);
+  record.set_purpose(read.purpose);
+  record.set_agreement_version(agreement_.version());
+  record.set_agreement_hash(agreement_.hash());
+  // The lookup's lawful basis: the public task of safeguarding adults at risk.
+  record.add_lawful_bases(common::v1::LAWFUL_BASIS_UK_GDPR_6_1_E_PUBLIC_TASK);
+  record.add_lawful_bases(common::v1::LAWFUL_BASIS_DPA_SCH1_PARA18_SAFEGUARDING);
+  if (matches.empty()) {
+    // Nothing about anyone is disclosed, but the search is kept (as a hash, not the query).
+    record.set_lookup_query_hash(DeriveId(normalised_query, "lookup"));
+    HUB_ASSIGN_OR_RETURN(Recorded recorded, RecordDisclosure(deps_.log, read.caller, read.now,
+                                                             read.deadline, record));
+    response.set_disclosure_id(recorded.id);
+    response.set_disclosure_position(recorded.position);
+    return absl::OkStatus();
+  }
+  response.set_known(true);
+  if (matches.size() > 1) {
+    // More than one adult: say so and nothing else, and record that each was matched.
+    response.set_ambiguous(true);
+    for (const std::string& person_id : matches) {
+      record.set_person_id(person_id);
+      HUB_ASSIGN_OR_RETURN(Recorded recorded, RecordDisclosure(deps_.log, read.caller, read.now,
+                                                               read.deadline, record));
+      response.set_disclosure_id(recorded.id);
+      response.set_disclosure_position(recorded.position);
+    }
+    return absl::OkStatus();
+  }
+  HUB_ASSIGN_OR_RETURN(std::optional<views::v1::PersonEntry> person,
+                       projections::LoadPerson(store, matches[0]));
+  if (person) {
+    for (const views::v1::PersonCase& c : person->cases()) {
+      if (!c.open()) continue;
+      api::v1::OpenCase* open = response.add_open_cases();
+      open->set_enquiry(!c.enquiry_id().empty());
+      std::string lead = !c.lead_agency_id().empty() ? c.lead_agency_id() : c.mash_agency_id();
+      if (lead.empty() && !host_asc_agency_ids_.empty()) lead = host_asc_agency_ids_.front();
+      if (const config::v1::Agency* agency = deps_.partnership.FindAgency(lead)) {
+        open->set_lead_agency_name(agency->name());
+        open->set_duty_office_hours(agency->duty_office_hours());
+        open->set_duty_out_of_hours(agency->duty_out_of_hours());
+      }
+      HUB_ASSIGN_OR_RETURN(std::optional<CaseFile> file,
+                           projections::LoadCaseFile(store, c.concern_id()));
+      if (file && policy::RelationshipTo(file->parties(), read.caller.agency_id,
+                                         host_asc_agency_ids_) != common::v1::RELATIONSHIP_NONE) {
+        open->set_concern_id(c.concern_id());
+      }
+    }
+  }
+  record.set_person_id(matches[0]);
+  record.add_categories(common::v1::INFORMATION_CATEGORY_CONTACT_ROUTES);
+  HUB_ASSIGN_OR_RETURN(Recorded recorded, RecordDisclosure(deps_.log, read.caller, read.now,
+                                                           read.deadline, record));
+  response.set_disclosure_id(recorded.id);
+  response.set_disclosure_position(recorded.position);
+  return absl::OkStatus();
+}
+
+// ---- ListLookups / GetDisclosureLog ----
+
+grpc::Status ViewsService::ListLookups(grpc::ServerContext* context,
+                                       const api::v1::ListLookupsRequest* request,
+                                       api::v1::ListLookupsResponse* response) {
+  return FinishCall(*context, PersonLogImpl(*context, request->header(), request->person_id(),
+                                            true, "hub.api.v1.Views/ListLookups",
+                                            response->mutable_lookups()));
+}
+
+grpc::Status ViewsService::GetDisclosureLog(grpc::ServerContext* context,
+                                            const api::v1::GetDisclosureLogRequest* request,
+                                            api::v1::GetDisclosureLogResponse* response) {
+  return FinishCall(*context, PersonLogImpl(*context, request->header(), request->person_id(),
+                                            false, "hub.api.v1.Views/GetDisclosureLog",
+                                            response->mutable_entries()));
+}
+
+absl::Status ViewsService::PersonLogImpl(
+    const grpc::ServerContextBase& context, const api::v1::ReadHeader& header,
+    const std::string& person_id, bool lookups_only, std::string_view method,
+    google::protobuf::RepeatedPtrField<views::v1::DisclosureEntry>* out) {
+  HUB_ASSIGN_OR_RETURN(Read read, BeginRead(context, header, method, true));
+  HUB_RETURN_IF_ERROR(CheckId("person_id", person_id));
+  eventstore::KvStore& store = engine_.store();
+  HUB_ASSIGN_OR_RETURN(std::optional<views::v1::PersonEntry> person,
+                       projections::LoadPerson(store, person_id));
+  if (!person) return absl::NotFoundError(absl::StrCat("person ", person_id, " is not known"));
+  // The caller's strongest relationship to any of the person's cases decides, through the
+  // agreement's disclosure-log category: the lead sees who looked; auditors per the agreement.
+  Relationship relationship = common::v1::RELATIONSHIP_NONE;
+  bool consent = true;
+  bool override_recorded = false;
+  for (const views::v1::PersonCase& c : person->cases()) {
+    HUB_ASSIGN_OR_RETURN(std::optional<CaseFile> file, projections::LoadCaseFile(store, c.concern_id()));
+    if (!file) continue;
+    relationship = Stronger(relationship, policy::RelationshipTo(file->parties(), read.caller.agency_id,
+                                                                 host_asc_agency_ids_));
+    consent = consent && file->consent_to_share();
+    override_recorded = override_recorded || file->override_grounds_size() > 0;
+  }
+  const policy::Decision decision = agreement_.Evaluate(
+      ViewerOf(read.caller), read.purpose, policy::CaseAccess{relationship, consent, override_recorded});
+  if (!decision.Permits(common::v1::INFORMATION_CATEGORY_DISCLOSURE_LOG)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the information sharing agreement does not let ", domain::Label(read.caller.agency_kind),
+        " with relationship '", domain::Label(relationship), "' see this person's disclosure log"));
+  }
+  HUB_ASSIGN_OR_RETURN(auto entries, projections::ListDisclosures(
+                                         store, {.person_id = person_id, .lookups_only = lookups_only}));
+  events::v1::DisclosureRecorded record;
+  record.set_kind(common::v1::DISCLOSURE_KIND_DISCLOSURE_LOG);
+  record.set_person_id(person_id);
+  record.set_purpose(read.purpose);
+  record.add_categories(common::v1::INFORMATION_CATEGORY_DISCLOSURE_LOG);
+  for (common::v1::LawfulBasis b : decision.lawful_bases) record.add_lawful_bases(b);
+  record.set_relationship(relationship);
+  record.set_consent_to_share(consent);
+  record.set_agreement_version(agreement_.version());
+  record.set_agreement_hash(agreement_.hash());
+  HUB_RETURN_IF_ERROR(
+      RecordDisclosure(deps_.log, read.caller, read.now, read.deadline, record).status());
+  for (auto& entry : entries) *out->Add() = std::move(entry);
+  return absl::OkStatus();
+}
+
+// ---- ExportSubjectAccess ----
+
+grpc::Status ViewsService::ExportSubjectAccess(grpc::ServerContext* context,
+                                               const api::v1::ExportSubjectAccessRequest* request,
+                                               api::v1::ExportSubjectAccessResponse* response) {
+  return FinishCall(*context, ExportSubjectAccessImpl(*context, *request, *response));
+}
+
+absl::Status ViewsService::ExportSubjectAccessImpl(
+    const grpc::ServerContextBase& context, const api::v1::ExportSubjectAccessRequest& request,
+    api::v1::ExportSubjectAccessResponse& response) {
+  HUB_ASSIGN_OR_RETURN(Read read, BeginRead(context, request.header(),
+                                            "hub.api.v1.Views/ExportSubjectAccess", true));
+  if (read.purpose != common::v1::PURPOSE_SUBJECT_ACCESS) {
+    return absl::InvalidArgumentError("header.purpose: must be PURPOSE_SUBJECT_ACCESS");
+  }
+  HUB_RETURN_IF_ERROR(CheckId("person_id", request.person_id()));
+  eventstore::KvStore& store = engine_.store();
+  HUB_ASSIGN_OR_RETURN(std::optional<views::v1::PersonEntry> person,
+                       projections::LoadPerson(store, request.person_id()));
+  if (!person) return absl::NotFoundError(absl::StrCat("person ", request.person_id(), " is not known"));
+  *response.mutable_person() = *person;
+  const policy::Viewer viewer = ViewerOf(read.caller);
+  // Each case as the agreement lets the local authority release it to the adult (purpose
+  // SUBJECT_ACCESS); items exempt under their owners' markings are counted, not shown.
+  int exempt = 0;
+  std::vector<InformationCategory> released;
+  std::vector<common::v1::LawfulBasis> bases;
+  for (const views::v1::PersonCase& c : person->cases()) {
+    HUB_ASSIGN_OR_RETURN(std::optional<CaseFile> file, projections::LoadCaseFile(store, c.concern_id()));
+    if (!file) continue;
+    const Relationship relationship =
+        policy::RelationshipTo(file->parties(), read.caller.agency_id, host_asc_agency_ids_);
+    const policy::Decision decision = agreement_.Evaluate(
+        viewer, read.purpose, policy::CaseAccess{relationship, true, false});
+    if (!decision.any()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "the information sharing agreement does not let ", domain::Label(read.caller.agency_kind),
+          " with relationship '", domain::Label(relationship),
+          "' release concern ", c.concern_id(), " to the adult; the lead local authority answers"));
+    }
+    api::v1::CaseView& view = *response.add_cases();
+    view.set_concern_id(file->concern_id());
+    view.set_enquiry_id(file->enquiry_id());
+    view.set_relationship(relationship);
+    view.set_purpose(read.purpose);
+    for (InformationCategory cat : decision.permitted) view.add_permitted(cat);
+    for (InformationCategory cat : decision.withheld) view.add_withheld(cat);
+    for (common::v1::LawfulBasis b : decision.lawful_bases) view.add_lawful_bases(b);
+    view.set_agreement_version(agreement_.version());
+    Redaction redaction;
+    CopyPermitted(*file, &*person, deps_.partnership, decision, viewer, relationship, read.purpose,
+                  view, redaction);
+    exempt += redaction.withheld_by_marking;
+    released.insert(released.end(), decision.permitted.begin(), decision.permitted.end());
+    bases.insert(bases.end(), decision.lawful_bases.begin(), decision.lawful_bases.end());
+  }
+  std::sort(released.begin(), released.end());
+  released.erase(std::unique(released.begin(), released.end()), released.end());
+  std::sort(bases.begin(), bases.end());
+  bases.erase(std::unique(bases.begin(), bases.end()), bases.end());
+  HUB_ASSIGN_OR_RETURN(auto entries,
+                       projections::ListDisclosures(store, {.person_id = request.person_id()}));
+  for (auto& entry : entries) *response.add_disclosure_log() = std::move(entry);
+  response.set_items_exempt(exempt);
+  *response.mutable_produced_at() = domain::ToTimestamp(read.now);
+  events::v1::DisclosureRecorded record;
+  record.set_kind(common::v1::DISCLOSURE_KIND_SUBJECT_ACCESS_EXPORT);
+  record.set_person_id(request.person_id());
+  record.set_purpose(read.purpose);
+  for (InformationCategory c : released) record.add_categories(c);
+  for (common::v1::LawfulBasis b : bases) record.add_lawful_bases(b);
+  record.set_agreement_version(agreement_.version());
+  record.set_agreement_hash(agreement_.hash());
+  record.set_items_withheld_by_marking(exempt);
+  return RecordDisclosure(deps_.log, read.caller, read.now, read.deadline, record).status();
+}
+
+// ---- worklists ----
+
+grpc::Status ViewsService::GetMashQueue(grpc::ServerContext* context,
+                                        const api::v1::GetMashQueueRequest* request,
+                                        api::v1::GetMashQueueResponse* response) {
+  return FinishCall(*context, GetMashQueueImpl(*context, *request, *response));
+}
+
+absl::Status ViewsService::GetMashQueueImpl(const grpc::ServerContextBase& context,
+                                            const api::v1::GetMashQueueRequest& request,
+                                            api::v1::GetMashQueueResponse& response) {
+  HUB_ASSIGN_OR_RETURN(Read read, BeginRead(context, request.header(),
+                                            "hub.api.v1.Views/GetMashQueue", false));
+  if (!IsAdultSocialCare(read.caller)) {
+    return absl::PermissionDeniedError("the MASH queue is worked by adult social care");
+  }
+  HUB_ASSIGN_OR_RETURN(auto items, projections::ListMashQueue(engine_.store(), read.now));
+  for (auto& item : items) *response.add_items() = std::move(item);
+  return absl::OkStatus();
+}
+
+grpc::Status ViewsService::ListResearchRequests(grpc::ServerContext* context,
+                                                const api::v1::ListResearchRequestsRequest* request,
+                                                api::v1::ListResearchRequestsResponse* response) {
+  return FinishCall(*context, ListResearchRequestsImpl(*context, *request, *response));
+}
+
+absl::Status ViewsService::ListResearchRequestsImpl(
+    const grpc::ServerContextBase& context, const api::v1::ListResearchRequestsRequest& request,
+    api::v1::ListResearchRequestsResponse& response) {
+  HUB_ASSIGN_OR_RETURN(Read read, BeginRead(context, request.header(),
+                                            "hub.api.v1.Views/ListResearchRequests", false));
+  HUB_ASSIGN_OR_RETURN(auto items, projections::ListResearchRequests(
+                                       engine_.store(), read.caller.agency_id, read.now));
+  for (auto& item : items) *response.add_items() = std::move(item);
+  return absl::OkStatus();
+}
+
+grpc::Status ViewsService::ListActions(grpc::ServerContext* context,
+                                       const api::v1::ListActionsRequest* request,
+                                       api::v1::ListActionsResponse* response) {
+  return FinishCall(*context, ListActionsImpl(*context, *request, *response));
+}
+
+absl::Status ViewsService::ListActionsImpl(const grpc::ServerContextBase& context,
+                                           const api::v1::ListActionsRequest& request,
+                                           api::v1::ListActionsResponse& response) {
+  HUB_ASSIGN_OR_RETURN(Read read, BeginRead(context, request.header(),
+                                            "hub.api.v1.Views/ListActions", false));
+  HUB_ASSIGN_OR_RETURN(auto items,
+                       projections::ListActions(engine_.store(), read.caller.agency_id, read.now));
+  for (auto& item : items) *response.add_items() = std::move(item);
+  return absl::OkStatus();
+}
+
+grpc::Status ViewsService::ListAwaitingAdvocacy(grpc::ServerContext* context,
+                                                const api::v1::ListAwaitingAdvocacyRequest* request,
+                                                api::v1::ListAwaitingAdvocacyResponse* response) {
+  return FinishCall(*context, ListAwaitingAdvocacyImpl(*context, *request, *response));
+}
+
+absl::Status ViewsService::ListAwaitingAdvocacyImpl(
+    const grpc::ServerContextBase& context, const api::v1::ListAwaitingAdvocacyRequest& request,
+    api::v1::ListAwaitingAdvocacyResponse& response) {
+  HUB_ASSIGN_OR_RETURN(Read read, BeginRead(context, request.header(),
+                                            "hub.api.v1.Views/ListAwaitingAdvocacy", false));
+  const bool provider = read.caller.agency_kind == common::v1::AGENCY_KIND_ADVOCACY_PROVIDER;
+  if (!IsAdultSocialCare(read.caller) && !provider) {
+    return absl::PermissionDeniedError(
+        "enquiries awaiting advocacy are for adult social care and advocacy providers");
+  }
+  HUB_ASSIGN_OR_RETURN(auto items, projections::ListAwaitingAdvocacy(engine_.store()));
+  for (auto& item : items) {
+    // A provider sees the referrals sent to it, not the local authority's whole list.
+    if (provider && item.provider_agency_id() != read.caller.agency_id) continue;
+    *response.add_items() = std::move(item);
+  }
+  return absl::OkStatus();
+}
+
+// ---- SAC ----
+
+grpc::Status ViewsService::GetSafeguardingAdultsCollection(
+    grpc::ServerContext* context, const api::v1::GetSafeguardingAdultsCollectionRequest* request,
+    api::v1::GetSafeguardingAdultsCollectionResponse* response) {
+  return FinishCall(*context, GetSacImpl(*context, *request, *response));
+}
+
+absl::Status ViewsService::GetSacImpl(
+    const grpc::ServerContextBase& context,
+    const api::v1::GetSafeguardingAdultsCollectionRequest& request,
+    api::v1::GetSafeguardingAdultsCollectionResponse& response) {
+  HUB_ASSIGN_OR_RETURN(Read read, BeginRead(context, request.header(),
+                                            "hub.api.v1.Views/GetSafeguardingAdultsCollection",
+                                            false));
+  if (request.reporting_year() < 2015 || request.reporting_year() > 2100) {
+    return absl::InvalidArgumentError(
+        "reporting_year: the year the reporting period starts (2025 = 2025-26), 2015 or later");
+  }
+  HUB_RETURN_IF_ERROR(CheckShortText("local_authority_code", request.local_authority_code()));
+  const config::v1::Partnership& config = deps_.partnership.config();
+  const std::string la = request.local_authority_code().empty()
+                             ? config.host_local_authority_code()
+                             : request.local_authority_code();
+  std::string la_name = config.name();
+  for (const config::v1::Agency& agency : config.agencies()) {
+    if (agency.kind() == common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE &&
+        agency.local_authority_code() == la) {
+      la_name = agency.name();
+    }
+  }
+  HUB_ASSIGN_OR_RETURN(std::vector<projections::SacRow> rows,
+                       projections::ComputeSacReturn(engine_.store(), request.reporting_year(), la,
+                                                     config.host_local_authority_code()));
+  response.set_local_authority_code(la);
+  response.set_local_authority_name(la_name);
+  for (const projections::SacRow& row : rows) {
+    api::v1::SacRow* out = response.add_rows();
+    out->set_table_reference(row.table);
+    out->set_enquiry_type(row.enquiry_type);
+    out->set_category(row.category);
+    out->set_subcategory(row.subcategory);
+    out->set_value(row.value);
+  }
+  response.set_csv(projections::SacCsv(rows, la, la_name));
+  return absl::OkStatus();
+}
+
+// ---- ProjectionAdmin ----
+
+grpc::Status ProjectionAdminService::GetProjectionStatus(
+    grpc::ServerContext* context, const api::v1::GetProjectionStatusRequest* request,
+    api::v1::GetProjectionStatusResponse* response) {
+  absl::Status status = [&]() -> absl::Status {
+    HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(*context));
+    HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.ProjectionAdmin/GetProjectionStatus"));
+    for (const projections::ProjectionStatus& s : engine_.status()) {
+      api::v1::ProjectionStatus* out = response->add_projections();
+      out->set_name(s.name);
+      out->set_position(s.position);
+      out->set_head(s.head);
+      out->set_lag(s.lag);
+      out->set_rebuilding(s.rebuilding);
+      out->set_rebuild_target(s.rebuild_target);
+      out->set_events_folded(s.events_folded);
+      out->set_events_skipped(s.events_skipped);
+      out->set_error(s.error);
+    }
+    return absl::OkStatus();
+  }();
+  return FinishCall(*context, status);
+}
+
+grpc::Status ProjectionAdminService::RebuildProjection(
+    grpc::ServerContext* context, const api::v1::RebuildProjectionRequest* request,
+    api::v1::RebuildProjectionResponse* response) {
+  absl::Status status = [&]() -> absl::Status {
+    HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(*context));
+    HUB_RETURN_IF_ERROR(CheckShortText("name", request->name(), true));
+    HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.ProjectionAdmin/RebuildProjection"));
+    absl::Status rebuilt = engine_.Rebuild(request->name());
+    if (absl::IsNotFound(rebuilt)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "name: no projection '", request->name(), "' (", absl::StrJoin(engine_.names(), ", "), ")"));
+    }
+    return rebuilt;
+  }();
+  return FinishCall(*context, status);
+}
+
+// ---- wiring helpers ----
+
+std::vector<std::unique_ptr<projections::Projection>> HubProjections() {
+  std::vector<std::unique_ptr<projections::Projection>> out;
+  out.push_back(std::make_unique<projections::CaseFileProjection>());
+  out.push_back(std::make_unique<projections::PersonIndexProjection>());
+  out.push_back(std::make_unique<projections::WorklistsProjection>());
+  out.push_back(std::make_unique<projections::SacProjection>());
+  out.push_back(std::make_unique<projections::DisclosureLogProjection>());
+  return out;
+}
+
+absl::StatusOr<bool> RecordAgreementInForce(eventstore::EventLog& log,
+                                            const policy::Agreement& agreement,
+                                            const std::string& loaded_from, const std::string& host,
+                                            absl::Time now) {
+  eventstore::ReadStreamOptions options;
+  options.from = StreamVersion(-1);
+  options.direction = eventstore::Direction::kBackward;
+  options.limit = 1;
+  HUB_ASSIGN_OR_RETURN(eventstore::ReadStreamResult last, log.ReadStream("agreement", options));
+  if (!last.events.empty()) {
+    events::v1::Event previous;
+    if (previous.ParseFromString(last.events[0].payload) &&
+        previous.agreement_took_effect().hash() == agreement.hash()) {
+      return false;
+    }
+  }
+  domain::CommandContext ctx;
+  ctx.caller.agency_id = "hub";
+  ctx.caller.user_id = absl::StrCat("hubd@", host);
+  ctx.now = now;
+  events::v1::Event event = domain::NewEvent(ctx);
+  events::v1::AgreementTookEffect* took = event.mutable_agreement_took_effect();
+  took->set_version(agreement.version());
+  took->set_hash(agreement.hash());
+  took->set_title(agreement.config().title());
+  took->set_loaded_from(loaded_from);
+  took->set_host(host);
+  eventstore::AppendRequest append;
+  append.stream = "agreement";
+  // Two hubd starting together record the change once: the second sees a moved stream.
+  append.expected = last.last_version == kNoStreamVersion
+                        ? eventstore::ExpectedVersion::NoStream()
+                        : eventstore::ExpectedVersion::Exact(last.last_version);
+  eventstore::NewEvent stored;
+  stored.type = "AgreementTookEffect";
+  stored.payload = event.SerializeAsString();
+  stored.metadata.actor_agency = ctx.caller.agency_id;
+  stored.metadata.actor_user = ctx.caller.user_id;
+  append.events.push_back(std::move(stored));
+  absl::StatusOr<eventstore::AppendResult> appended = log.Append(std::move(append));
+  if (absl::IsAborted(appended.status())) return false;
+  HUB_RETURN_IF_ERROR(appended.status());
+  return true;
+}
+
+}  // namespace hub::services

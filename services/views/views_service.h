@@ -1,0 +1,125 @@
+// Views: reads of the hub, each through the information sharing agreement (policy/), and the
+// operators' projection admin.
+//
+// Every read of personal data follows one path: authenticate -> validate (INVALID_ARGUMENT
+// naming the field) -> authorise the RPC by role -> wait for the read models to reach the
+// caller's min_position (read-your-writes, bounded by the call deadline) -> load the read
+// model -> evaluate the agreement for the caller's agency kind, roles, relationship to the
+// case, declared purpose and the adult's consent -> redact (absent categories are listed as
+// withheld; research answers also pass their owners' handling markings) -> append a
+// DisclosureRecorded event to disclosures-<person> and wait until it is durable -> answer.
+// If the disclosure cannot be recorded, nothing is returned (UNAVAILABLE).
+// Worklists and the SAC carry no identifying data and record no disclosure. Thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hub/api/v1/views_service.grpc.pb.h"
+#include "policy/agreement.h"
+#include "projections/engine/projection.h"
+#include "services/common/service_deps.h"
+
+namespace hub::services {
+
+class ViewsService final : public api::v1::Views::Service {
+ public:
+  ViewsService(ServiceDeps deps, projections::ProjectionEngine& engine,
+               const policy::Agreement& agreement);
+
+  grpc::Status GetCase(grpc::ServerContext* context, const api::v1::GetCaseRequest* request,
+                       api::v1::GetCaseResponse* response) override;
+  grpc::Status LookupPerson(grpc::ServerContext* context,
+                            const api::v1::LookupPersonRequest* request,
+                            api::v1::LookupPersonResponse* response) override;
+  grpc::Status ListLookups(grpc::ServerContext* context, const api::v1::ListLookupsRequest* request,
+                           api::v1::ListLookupsResponse* response) override;
+  grpc::Status GetDisclosureLog(grpc::ServerContext* context,
+                                const api::v1::GetDisclosureLogRequest* request,
+                                api::v1::GetDisclosureLogResponse* response) override;
+  grpc::Status ExportSubjectAccess(grpc::ServerContext* context,
+                                   const api::v1::ExportSubjectAccessRequest* request,
+                                   api::v1::ExportSubjectAccessResponse* response) override;
+  grpc::Status GetMashQueue(grpc::ServerContext* context,
+                            const api::v1::GetMashQueueRequest* request,
+                            api::v1::GetMashQueueResponse* response) override;
+  grpc::Status ListResearchRequests(grpc::ServerContext* context,
+                                    const api::v1::ListResearchRequestsRequest* request,
+                                    api::v1::ListResearchRequestsResponse* response) override;
+  grpc::Status ListActions(grpc::ServerContext* context, const api::v1::ListActionsRequest* request,
+                           api::v1::ListActionsResponse* response) override;
+  grpc::Status ListAwaitingAdvocacy(grpc::ServerContext* context,
+                                    const api::v1::ListAwaitingAdvocacyRequest* request,
+                                    api::v1::ListAwaitingAdvocacyResponse* response) override;
+  grpc::Status GetSafeguardingAdultsCollection(
+      grpc::ServerContext* context, const api::v1::GetSafeguardingAdultsCollectionRequest* request,
+      api::v1::GetSafeguardingAdultsCollectionResponse* response) override;
+
+ private:
+  struct Read;  // what every read has established before touching a read model
+  absl::StatusOr<Read> BeginRead(const grpc::ServerContextBase& context,
+                                 const api::v1::ReadHeader& header, std::string_view method,
+                                 bool purpose_required);
+
+  absl::Status GetCaseImpl(const grpc::ServerContextBase& context,
+                           const api::v1::GetCaseRequest& request,
+                           api::v1::GetCaseResponse& response);
+  absl::Status LookupPersonImpl(const grpc::ServerContextBase& context,
+                                const api::v1::LookupPersonRequest& request,
+                                api::v1::LookupPersonResponse& response);
+  absl::Status PersonLogImpl(const grpc::ServerContextBase& context,
+                             const api::v1::ReadHeader& header, const std::string& person_id,
+                             bool lookups_only, std::string_view method,
+                             google::protobuf::RepeatedPtrField<views::v1::DisclosureEntry>* out);
+  absl::Status ExportSubjectAccessImpl(const grpc::ServerContextBase& context,
+                                       const api::v1::ExportSubjectAccessRequest& request,
+                                       api::v1::ExportSubjectAccessResponse& response);
+  absl::Status GetMashQueueImpl(const grpc::ServerContextBase& context,
+                                const api::v1::GetMashQueueRequest& request,
+                                api::v1::GetMashQueueResponse& response);
+  absl::Status ListResearchRequestsImpl(const grpc::ServerContextBase& context,
+                                        const api::v1::ListResearchRequestsRequest& request,
+                                        api::v1::ListResearchRequestsResponse& response);
+  absl::Status ListActionsImpl(const grpc::ServerContextBase& context,
+                               const api::v1::ListActionsRequest& request,
+                               api::v1::ListActionsResponse& response);
+  absl::Status ListAwaitingAdvocacyImpl(const grpc::ServerContextBase& context,
+                                        const api::v1::ListAwaitingAdvocacyRequest& request,
+                                        api::v1::ListAwaitingAdvocacyResponse& response);
+  absl::Status GetSacImpl(const grpc::ServerContextBase& context,
+                          const api::v1::GetSafeguardingAdultsCollectionRequest& request,
+                          api::v1::GetSafeguardingAdultsCollectionResponse& response);
+
+  ServiceDeps deps_;
+  projections::ProjectionEngine& engine_;
+  const policy::Agreement& agreement_;
+  std::vector<std::string> host_asc_agency_ids_;  // run the MASH: lead until a lead is named
+};
+
+class ProjectionAdminService final : public api::v1::ProjectionAdmin::Service {
+ public:
+  ProjectionAdminService(ServiceDeps deps, projections::ProjectionEngine& engine)
+      : deps_(deps), engine_(engine) {}
+  grpc::Status GetProjectionStatus(grpc::ServerContext* context,
+                                   const api::v1::GetProjectionStatusRequest* request,
+                                   api::v1::GetProjectionStatusResponse* response) override;
+  grpc::Status RebuildProjection(grpc::ServerContext* context,
+                                 const api::v1::RebuildProjectionRequest* request,
+                                 api::v1::RebuildProjectionResponse* response) override;
+
+ private:
+  ServiceDeps deps_;
+  projections::ProjectionEngine& engine_;
+};
+
+// The projections hubd runs, in the order status lists them.
+std::vector<std::unique_ptr<projections::Projection>> HubProjections();
+
+// Appends AgreementTookEffect to the "agreement" stream when `agreement`'s hash differs from
+// the last one recorded; returns true when it appended.
+[[nodiscard]] absl::StatusOr<bool> RecordAgreementInForce(eventstore::EventLog& log,
+                                                          const policy::Agreement& agreement,
+                                                          const std::string& loaded_from,
+                                                          const std::string& host, absl::Time now);
+
+}  // namespace hub::services

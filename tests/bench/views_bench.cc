@@ -1,0 +1,415 @@
+// views_bench: figures for the read side (docs/benchmarks.md, "Views").
+//   1. catch-up of the case-file and person-index projections together, from a log of
+//      generated cases (both folding concurrently, as in hubd);
+//   2. person lookup p50/p99 with --persons (default 1,000,000) persons indexed, by NHS number
+//      and by name + date of birth;
+//   3. view query p50/p99 over gRPC on loopback (ViewsService.GetCase) including the agreement's
+//      evaluation, the redaction and the synced disclosure append.
+// Figures, not a test: not registered with ctest. Run with `--target views_bench` then
+// ./build/tests/bench/views_bench [--cases=12000] [--persons=1000000] [--queries=2000] [--dir=PATH]
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "base/clock.h"
+#include "eventstore/kv_store.h"
+#include "eventstore/rocksdb/rocksdb_event_log.h"
+#include "grpcpp/grpcpp.h"
+#include "hub/api/v1/views_service.grpc.pb.h"
+#include "hub/events/v1/events.pb.h"
+#include "policy/agreement.h"
+#include "projections/case_file/case_file.h"
+#include "projections/engine/projection.h"
+#include "projections/person_index/person_index.h"
+#include "services/common/authenticator.h"
+#include "services/common/partnership.h"
+#include "services/views/views_service.h"
+
+namespace hub::bench {
+namespace {
+
+namespace cv1 = ::hub::common::v1;
+namespace ev = ::hub::events::v1;
+namespace api = ::hub::api::v1;
+
+struct Flags {
+  int cases = 12000;
+  int persons = 1000000;
+  int queries = 2000;
+  std::string dir = HUB_BENCH_DEFAULT_DIR;
+  std::string source_dir = HUB_SOURCE_DIR;
+};
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+std::string Nhs(int64_t n) {
+  // A 9-digit stem and its mod-11 check digit; stems whose check digit would be 10 are skipped
+  // by the caller.
+  std::string stem = absl::StrCat(400000000 + n);
+  int sum = 0;
+  for (int i = 0; i < 9; ++i) sum += (stem[i] - '0') * (10 - i);
+  int check = 11 - sum % 11;
+  if (check == 11) check = 0;
+  if (check == 10) return "";
+  return absl::StrCat(stem, check);
+}
+
+ev::Event Envelope(int64_t seconds, const std::string& agency, cv1::AgencyKind kind) {
+  ev::Event e;
+  e.mutable_occurred_at()->set_seconds(seconds);
+  e.mutable_actor()->set_agency_id(agency);
+  e.mutable_actor()->set_agency_kind(kind);
+  e.mutable_actor()->set_user_id("bench");
+  return e;
+}
+
+void Append(eventstore::EventLog& log, const std::string& stream, std::vector<ev::Event> events) {
+  eventstore::AppendRequest request;
+  request.stream = stream;
+  for (ev::Event& e : events) {
+    eventstore::NewEvent stored;
+    const auto* field = ev::Event::descriptor()->FindFieldByNumber(e.payload_case());
+    stored.type = field->message_type()->name();
+    stored.payload = e.SerializeAsString();
+    request.events.push_back(std::move(stored));
+  }
+  auto result = log.Append(std::move(request));
+  if (!result.ok()) {
+    std::cerr << "append " << stream << ": " << result.status() << "\n";
+    std::exit(1);
+  }
+}
+
+cv1::AdultDetails Details(int64_t i, const std::string& nhs) {
+  static const char* kGiven[] = {"Doreen", "Albert", "Margaret", "Idris", "Sunita", "Tomasz",
+                                 "Grace", "Kwame", "Elsie", "Patrick"};
+  static const char* kFamily[] = {"Ashworth", "Okafor", "Nowak", "Patel", "Hughes", "Byrne",
+                                  "Campbell", "Mensah", "Wright", "Kowalski", "Evans", "Ali"};
+  cv1::AdultDetails d;
+  d.mutable_name()->set_given(kGiven[i % 10]);
+  d.mutable_name()->set_family(absl::StrCat(kFamily[(i / 10) % 12], i / 120));
+  d.mutable_date_of_birth()->set_year(1930 + static_cast<int>(i % 70));
+  d.mutable_date_of_birth()->set_month(1 + static_cast<int>(i % 12));
+  d.mutable_date_of_birth()->set_day(1 + static_cast<int>(i % 28));
+  d.mutable_address()->add_lines(absl::StrCat(i % 200, " Larkspur Row"));
+  d.mutable_address()->set_postcode(absl::StrCat("NS", i % 9 + 1, " ", i % 10, "QT"));
+  d.set_gender(i % 2 ? cv1::GENDER_FEMALE : cv1::GENDER_MALE);
+  d.set_ethnicity_group(cv1::ETHNICITY_GROUP_WHITE);
+  d.set_primary_support_reason(cv1::PRIMARY_SUPPORT_REASON_PHYSICAL);
+  if (!nhs.empty()) {
+    cv1::Identifier* id = d.add_identifiers();
+    id->set_kind(cv1::IDENTIFIER_KIND_NHS_NUMBER);
+    id->set_value(nhs);
+  }
+  return d;
+}
+
+// One whole case: person, claim, concern through closure. Returns the events appended.
+int64_t AppendCase(eventstore::EventLog& log, int64_t i) {
+  const std::string nhs = Nhs(i);
+  const std::string person = absl::StrCat("p-", i);
+  const std::string concern = absl::StrCat("c-", i);
+  const std::string enquiry = absl::StrCat("e-", i);
+  const int64_t t = 1767225600 + i * 600;  // 2026 onwards, ten minutes apart
+  const cv1::AdultDetails details = Details(i, nhs);
+  int64_t count = 0;
+  {
+    ev::Event registered = Envelope(t, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+    registered.mutable_person_registered()->set_person_id(person);
+    *registered.mutable_person_registered()->mutable_details() = details;
+    ev::Event linked = Envelope(t, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+    linked.mutable_person_concern_linked()->set_person_id(person);
+    linked.mutable_person_concern_linked()->set_concern_id(concern);
+    linked.mutable_person_concern_linked()->set_episode(1);
+    Append(log, absl::StrCat("person-", person), {registered, linked});
+    count += 2;
+  }
+  std::vector<ev::Event> c;
+  ev::Event raised = Envelope(t, "police-northshire", cv1::AGENCY_KIND_POLICE);
+  ev::ConcernRaised* r = raised.mutable_concern_raised();
+  r->set_concern_id(concern);
+  r->set_person_id(person);
+  *r->mutable_adult() = details;
+  r->set_episode(1);
+  cv1::ConcernDetails* d = r->mutable_details();
+  d->set_what_happened(
+      "PPN: neighbour heard shouting; the lodger takes her pension each week and she is "
+      "frightened to say so in front of him. Door answered by the lodger.");
+  d->add_types_of_risk(cv1::TYPE_OF_RISK_FINANCIAL_OR_MATERIAL_ABUSE);
+  d->set_location_of_risk(cv1::LOCATION_OF_RISK_OWN_HOME);
+  d->mutable_referrer()->set_name("PC 2210 Nash");
+  d->mutable_consent()->set_status(cv1::CONSENT_STATUS_DECLINED);
+  d->mutable_consent()->add_override_grounds(cv1::OVERRIDE_GROUND_SERIOUS_CRIME);
+  cv1::DesiredOutcome* o = d->add_desired_outcomes();
+  o->set_outcome_id(absl::StrCat("o-", i));
+  o->set_text("I want him to leave.");
+  c.push_back(raised);
+  ev::Event triaged = Envelope(t + 60, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  triaged.mutable_concern_triaged()->set_rating(cv1::RAG_RATING_AMBER);
+  triaged.mutable_concern_triaged()->set_rationale("Ongoing financial abuse");
+  c.push_back(triaged);
+  for (const char* agency : {"gp-riverside", "police-northshire"}) {
+    ev::Event asked = Envelope(t + 120, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+    asked.mutable_research_requested()->set_request_id(absl::StrCat("r-", agency, i));
+    asked.mutable_research_requested()->set_agency_id(agency);
+    asked.mutable_research_requested()->set_questions("What do you hold?");
+    c.push_back(asked);
+  }
+  ev::Event gp = Envelope(t + 600, "gp-riverside", cv1::AGENCY_KIND_GP);
+  gp.mutable_research_answered()->set_request_id(absl::StrCat("r-gp-riverside", i));
+  gp.mutable_research_answered()->set_agency_id("gp-riverside");
+  gp.mutable_research_answered()->set_answer("Moderate learning disability; missed appointments.");
+  c.push_back(gp);
+  ev::Event police = Envelope(t + 700, "police-northshire", cv1::AGENCY_KIND_POLICE);
+  police.mutable_research_answered()->set_request_id(absl::StrCat("r-police-northshire", i));
+  police.mutable_research_answered()->set_agency_id("police-northshire");
+  police.mutable_research_answered()->set_answer("Lodger known for theft from vulnerable adults.");
+  police.mutable_research_answered()->add_markings(cv1::HANDLING_MARKING_MASH_DECISION_MAKERS_ONLY);
+  c.push_back(police);
+  ev::Event decided = Envelope(t + 900, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  decided.mutable_threshold_decision_made()->set_route(cv1::THRESHOLD_ROUTE_S42_ENQUIRY);
+  decided.mutable_threshold_decision_made()->set_enquiry_id(enquiry);
+  decided.mutable_threshold_decision_made()->set_rationale("Cannot protect her money.");
+  c.push_back(decided);
+  count += static_cast<int64_t>(c.size());
+  Append(log, absl::StrCat("concern-", concern), std::move(c));
+
+  std::vector<ev::Event> e;
+  ev::Event opened = Envelope(t + 900, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  opened.mutable_enquiry_opened()->set_enquiry_id(enquiry);
+  opened.mutable_enquiry_opened()->set_concern_id(concern);
+  opened.mutable_enquiry_opened()->set_person_id(person);
+  opened.mutable_enquiry_opened()->set_type(cv1::ENQUIRY_TYPE_SECTION_42);
+  e.push_back(opened);
+  ev::Event lead = Envelope(t + 1000, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  lead.mutable_enquiry_lead_assigned()->set_lead_agency_id("asc-northshire");
+  lead.mutable_enquiry_lead_assigned()->set_officer_name("Priya Kaur");
+  e.push_back(lead);
+  ev::Event capacity = Envelope(t + 2000, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  capacity.mutable_capacity_assessed()->set_assessment_id(absl::StrCat("ca-", i));
+  capacity.mutable_capacity_assessed()->set_decision("managing her money");
+  capacity.mutable_capacity_assessed()->set_finding(cv1::CAPACITY_FINDING_LACKS_CAPACITY);
+  e.push_back(capacity);
+  ev::Event plan = Envelope(t + 3000, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  cv1::PlanItem* item = plan.mutable_protection_plan_recorded()->add_items();
+  item->set_item_id(absl::StrCat("pi-", i));
+  item->set_risk("pension taken");
+  item->set_action("appointee application");
+  item->set_by_agency_id("asc-northshire");
+  e.push_back(plan);
+  ev::Event concluded = Envelope(t + 9000, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  cv1::ConcludedRisk* risk = concluded.mutable_enquiry_concluded()->add_risks();
+  risk->set_type(cv1::TYPE_OF_RISK_FINANCIAL_OR_MATERIAL_ABUSE);
+  risk->set_location(cv1::LOCATION_OF_RISK_OWN_HOME);
+  risk->set_source(cv1::SOURCE_OF_RISK_OTHER_KNOWN_TO_INDIVIDUAL);
+  concluded.mutable_enquiry_concluded()->set_action_and_result(
+      cv1::ACTION_AND_RESULT_RISK_IDENTIFIED_ACTION_TAKEN);
+  concluded.mutable_enquiry_concluded()->set_risk_outcome(cv1::RISK_OUTCOME_REDUCED);
+  concluded.mutable_enquiry_concluded()->set_capacity(cv1::CAPACITY_ANSWER_LACKED_CAPACITY);
+  concluded.mutable_enquiry_concluded()->set_outcomes_asked(cv1::OUTCOMES_ASKED_YES_EXPRESSED);
+  e.push_back(concluded);
+  count += static_cast<int64_t>(e.size());
+  Append(log, absl::StrCat("enquiry-", enquiry), std::move(e));
+  return count;
+}
+
+std::unique_ptr<eventstore::EventLog> OpenLog(const std::string& dir, bool sync) {
+  eventstore::RocksDbOptions options;
+  options.sync = sync;
+  auto log = eventstore::OpenRocksDbEventLog(dir, options);
+  if (!log.ok()) {
+    std::cerr << log.status() << "\n";
+    std::exit(1);
+  }
+  return std::move(*log);
+}
+
+std::unique_ptr<eventstore::KvStore> OpenStore(const std::string& dir) {
+  auto store = eventstore::OpenRocksDbKvStore(dir, {});
+  if (!store.ok()) {
+    std::cerr << store.status() << "\n";
+    std::exit(1);
+  }
+  return std::move(*store);
+}
+
+// 1. Both projections folding the same log concurrently, as hubd's engine runs them.
+void CatchUpFigure(const Flags& flags, const std::string& work) {
+  auto log = OpenLog(work + "/cases-log", false);
+  int64_t events = 0;
+  const absl::Time load_start = absl::Now();
+  for (int64_t i = 0; i < flags.cases; ++i) events += AppendCase(*log, i);
+  std::printf("loaded %d cases, %lld events in %.1f s\n", flags.cases,
+              static_cast<long long>(events), absl::ToDoubleSeconds(absl::Now() - load_start));
+  auto store = OpenStore(work + "/cases-views");
+  projections::CaseFileProjection cases;
+  projections::PersonIndexProjection persons;
+  const absl::Time start = absl::Now();
+  absl::Status a, b;
+  std::thread t1([&] { a = projections::CatchUp(*log, *store, cases, true); });
+  std::thread t2([&] { b = projections::CatchUp(*log, *store, persons, true); });
+  t1.join();
+  t2.join();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  if (!a.ok() || !b.ok()) {
+    std::cerr << a << " " << b << "\n";
+    std::exit(1);
+  }
+  const double rate = static_cast<double>(events) / seconds;
+  std::printf("catch-up, case file + person index together: %lld events in %.2f s = %.0f events/s "
+              "(target >= 100,000: %s)\n",
+              static_cast<long long>(events), seconds, rate, rate >= 100000 ? "PASS" : "MISS");
+  log->Close();
+}
+
+// 2. Lookups with `persons` persons indexed.
+void LookupFigure(const Flags& flags, const std::string& work) {
+  auto log = OpenLog(work + "/persons-log", false);
+  const absl::Time load_start = absl::Now();
+  std::vector<int64_t> indexed;
+  constexpr int kPerAppend = 1;
+  for (int64_t i = 0; static_cast<int64_t>(indexed.size()) < flags.persons; ++i) {
+    const std::string nhs = Nhs(i);
+    if (nhs.empty()) continue;
+    ev::Event e = Envelope(1767225600 + i, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+    e.mutable_person_registered()->set_person_id(absl::StrCat("p-", i));
+    *e.mutable_person_registered()->mutable_details() = Details(i, nhs);
+    Append(*log, absl::StrCat("person-p-", i), {e});
+    indexed.push_back(i);
+    (void)kPerAppend;
+  }
+  auto store = OpenStore(work + "/persons-views");
+  projections::PersonIndexProjection persons;
+  const absl::Time fold_start = absl::Now();
+  if (absl::Status s = projections::CatchUp(*log, *store, persons, true); !s.ok()) {
+    std::cerr << s << "\n";
+    std::exit(1);
+  }
+  std::printf("indexed %zu persons (load %.1f s, fold %.1f s)\n", indexed.size(),
+              absl::ToDoubleSeconds(fold_start - load_start),
+              absl::ToDoubleSeconds(absl::Now() - fold_start));
+  std::mt19937_64 random(42);
+  std::vector<double> by_nhs, by_name;
+  for (int q = 0; q < flags.queries; ++q) {
+    const int64_t i = indexed[random() % indexed.size()];
+    absl::Time t = absl::Now();
+    auto found = projections::FindByIdentifier(*store, cv1::IDENTIFIER_KIND_NHS_NUMBER, Nhs(i));
+    by_nhs.push_back(absl::ToDoubleMilliseconds(absl::Now() - t));
+    if (!found.ok() || !*found || **found != absl::StrCat("p-", i)) {
+      std::cerr << "lookup by NHS number failed for " << i << "\n";
+      std::exit(1);
+    }
+    const cv1::AdultDetails d = Details(i, "");
+    t = absl::Now();
+    auto named = projections::FindByNameAndBirth(*store, d.name().family(), d.name().given(),
+                                                 d.date_of_birth(), "");
+    by_name.push_back(absl::ToDoubleMilliseconds(absl::Now() - t));
+    if (!named.ok() || std::find(named->begin(), named->end(), absl::StrCat("p-", i)) == named->end()) {
+      std::cerr << "lookup by name failed for " << i << "\n";
+      std::exit(1);
+    }
+  }
+  const double p99 = std::max(Percentile(by_nhs, 0.99), Percentile(by_name, 0.99));
+  std::printf("person lookup, %zu indexed: NHS number p50 %.3f ms p99 %.3f ms; name + birth "
+              "p50 %.3f ms p99 %.3f ms (target p99 <= 5 ms: %s)\n",
+              indexed.size(), Percentile(by_nhs, 0.5), Percentile(by_nhs, 0.99),
+              Percentile(by_name, 0.5), Percentile(by_name, 0.99), p99 <= 5 ? "PASS" : "MISS");
+  log->Close();
+}
+
+// 3. GetCase over loopback gRPC, with a synced log for the disclosure appends.
+void ViewFigure(const Flags& flags, const std::string& work) {
+  auto log = OpenLog(work + "/view-log", true);
+  constexpr int kCases = 200;
+  for (int64_t i = 0; i < kCases; ++i) AppendCase(*log, i);
+  auto store = OpenStore(work + "/view-views");
+  auto partnership =
+      services::Partnership::Load(flags.source_dir + "/deploy/partnership.example.textproto");
+  auto agreement = policy::Agreement::Load(flags.source_dir + "/deploy/agreement.example.textproto");
+  if (!partnership.ok() || !agreement.ok()) {
+    std::cerr << partnership.status() << agreement.status() << "\n";
+    std::exit(1);
+  }
+  auto authenticator = services::NewMetadataAuthenticator(*partnership);
+  projections::ProjectionEngine engine(*log, *store, services::HubProjections());
+  if (!engine.Start().ok()) std::exit(1);
+  engine.WaitFor(log->GetHead().position, absl::Now() + absl::Seconds(60));
+  services::ServiceDeps deps{*log, *partnership, SystemClock::Get(), *authenticator};
+  services::ViewsService views(deps, engine, *agreement);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&views);
+  auto server = builder.BuildAndStart();
+  auto stub = api::Views::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  std::vector<double> latencies;
+  for (int q = 0; q < flags.queries; ++q) {
+    grpc::ClientContext context;
+    context.AddMetadata("x-hub-agency", "asc-northshire");
+    context.AddMetadata("x-hub-user", "bench");
+    context.AddMetadata("x-hub-roles", "enquiry_officer");
+    api::GetCaseRequest request;
+    request.mutable_header()->set_purpose(cv1::PURPOSE_SAFEGUARDING_ENQUIRY);
+    request.set_concern_id(absl::StrCat("c-", q % kCases));
+    api::GetCaseResponse response;
+    const absl::Time t = absl::Now();
+    grpc::Status status = stub->GetCase(&context, request, &response);
+    latencies.push_back(absl::ToDoubleMilliseconds(absl::Now() - t));
+    if (!status.ok()) {
+      std::cerr << "GetCase: " << status.error_message() << "\n";
+      std::exit(1);
+    }
+  }
+  std::printf("view query (GetCase, agreement + redaction + synced disclosure append), %d "
+              "queries: p50 %.2f ms p99 %.2f ms (target p99 <= 10 ms: %s)\n",
+              flags.queries, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
+              Percentile(latencies, 0.99) <= 10 ? "PASS" : "MISS");
+  server->Shutdown();
+  engine.Stop();
+  log->Close();
+}
+
+}  // namespace
+}  // namespace hub::bench
+
+int main(int argc, char** argv) {
+  hub::bench::Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char* name) -> std::optional<std::string> {
+      const std::string prefix = absl::StrCat("--", name, "=");
+      if (arg.rfind(prefix, 0) == 0) return arg.substr(prefix.size());
+      return std::nullopt;
+    };
+    if (auto v = value("cases")) flags.cases = std::stoi(*v);
+    else if (auto v = value("persons")) flags.persons = std::stoi(*v);
+    else if (auto v = value("queries")) flags.queries = std::stoi(*v);
+    else if (auto v = value("dir")) flags.dir = *v;
+    else {
+      std::cerr << "usage: views_bench [--cases=N] [--persons=N] [--queries=N] [--dir=PATH]\n";
+      return 2;
+    }
+  }
+  std::string work = flags.dir + "/views_bench.XXXXXX";
+  if (::mkdtemp(work.data()) == nullptr) {
+    std::cerr << "cannot create a work directory under " << flags.dir << "\n";
+    return 1;
+  }
+  hub::bench::CatchUpFigure(flags, work);
+  hub::bench::LookupFigure(flags, work);
+  hub::bench::ViewFigure(flags, work);
+  std::error_code ec;
+  std::filesystem::remove_all(work, ec);
+  return 0;
+}
