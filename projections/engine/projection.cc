@@ -325,7 +325,9 @@ void ProjectionEngine::Run(Worker& w) {
     }
     if (!status.ok()) {
       // Stay at the checkpoint and try again later: a view that is behind is visible in status
-      // and to waiting readers; skipping an event would silently lose it.
+      // and to waiting readers; skipping an event would silently lose it. What the failed batch
+      // cached is forgotten, so that the retry folds from the stored state.
+      w.projection->Reset();
       HUB_LOG(ERROR) << "projection " << w.projection->name() << ": " << status;
       {
         absl::MutexLock lock(&w.mu);

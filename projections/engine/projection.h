@@ -70,7 +70,9 @@ class Projection {
                              const events::v1::Event& event, Txn& txn) = 0;
   // Called once per batch before it is written: write out anything cached during Apply.
   virtual absl::Status Flush(Txn& txn) { return absl::OkStatus(); }
-  // The projection is being dropped for a rebuild: forget any cached state.
+  // Forget any cached state: the projection is being dropped for a rebuild, or a batch failed
+  // and will be folded again from the stored read model. A projection may keep decoded records
+  // cached across batches (it is the only writer of its keys) as long as Reset drops them.
   virtual void Reset() {}
 };
 
