@@ -56,6 +56,8 @@ _MODULES = {
     "enquiry_grpc": "hub.api.v1.enquiry_service_pb2_grpc",
     "advocacy": "hub.api.v1.advocacy_service_pb2",
     "advocacy_grpc": "hub.api.v1.advocacy_service_pb2_grpc",
+    "views": "hub.api.v1.views_service_pb2",
+    "views_grpc": "hub.api.v1.views_service_pb2_grpc",
 }
 
 
@@ -71,7 +73,7 @@ def load_stubs(stubs_dir=None) -> types.SimpleNamespace:
     """Imports the generated modules from `stubs_dir` (default: $HUB_PY_STUBS).
 
     Returns a namespace: pb.reference, pb.values, pb.command, pb.people, pb.intake, pb.mash,
-    pb.enquiry, pb.advocacy (messages and enums) and the *_grpc modules.
+    pb.enquiry, pb.advocacy, pb.views (messages and enums) and the *_grpc modules.
     """
     stubs_dir = stubs_dir or os.environ.get(STUBS_ENV)
     if not stubs_dir:
@@ -216,7 +218,9 @@ class HubClient:
         self.mash = pb.mash_grpc.MashStub(self.channel)
         self.enquiry = pb.enquiry_grpc.EnquiryStub(self.channel)
         self.advocacy = pb.advocacy_grpc.AdvocacyStub(self.channel)
+        self.views = pb.views_grpc.ViewsStub(self.channel)
         self.versions = Versions()
+        self.last_position = 0
 
     def wait_ready(self, timeout: float = 10.0) -> None:
         try:
@@ -254,6 +258,8 @@ class HubClient:
                 raise ValueError(f"no version seen yet for {target}")
             header.expected_version = version
         response = self.send(rpc, request, who)
+        # Read-your-writes: queries may pass this as header.min_position.
+        self.last_position = max(self.last_position, response.result.global_position)
         if target is not None:
             self.track(target, response.result)
         return response

@@ -15,6 +15,9 @@ range, phone numbers in Ofcom's drama range. The cases, by stage:
   3. care     s42 enquiry, advocate allocated   Ivy Placeholder, neglect in a care home
   4. social   s42 enquiry concluded and closed  Sam Demonstration, financial abuse by a lodger
 
+Then it shows how case 3 looks to four agencies (the information sharing agreement at work:
+each sees different categories, and each read lands in the disclosure log).
+
 Running it again adds new concerns; the people are linked by NHS number (episode 2, 3 ...).
 """
 
@@ -50,6 +53,29 @@ class Loader:
         self.r = hub.pb.reference
         self.v = hub.pb.values
         self.now = hc.now_utc()
+
+    # ---- how one case looks to different agencies ----
+
+    def show_views(self, concern_id):
+        r = self.r
+        short = lambda c: r.InformationCategory.Name(c)[len("INFORMATION_CATEGORY_"):].lower()
+        print(f"\nhow concern {concern_id} looks to four agencies:")
+        for label, who, purpose in [
+                ("lead enquiry officer", OFFICER, r.PURPOSE_SAFEGUARDING_ENQUIRY),
+                ("advocate", ADVOCATE, r.PURPOSE_SAFEGUARDING_ENQUIRY),
+                ("community health researcher", COMMUNITY_RESEARCHER, r.PURPOSE_RESEARCH),
+                ("the care home (source of risk)", CARE_HOME, r.PURPOSE_CARE_PROVISION)]:
+            request = self.pb.views.GetCaseRequest(concern_id=concern_id)
+            request.header.purpose = purpose
+            request.header.min_position = self.hub.last_position
+            try:
+                view = self.hub.query(self.hub.views.GetCase, request, who).view
+            except hc.HubError as err:
+                print(f"  {label:32} refused: {err}")
+                continue
+            print(f"  {label:32} sees    {', '.join(short(c) for c in view.permitted)}")
+            withheld = ', '.join(short(c) for c in view.withheld) or "(nothing)"
+            print(f"  {'':32} withheld {withheld}")
 
     # ---- steps shared by the cases ----
 
@@ -282,6 +308,7 @@ class Loader:
         print(f"  advocacy referral {referred.referral_id} accepted; advocate allocated")
         print(f"  duty     {allocated.duty.explanation}")
         print("  stage    enquiry in progress with an advocate")
+        return concern_id
 
     def social_care_closed(self):
         r, v = self.r, self.v
@@ -375,8 +402,9 @@ def main() -> int:
         try:
             loader.police_raised_only()
             loader.health_triaged_and_researched()
-            loader.care_home_enquiry_with_advocacy()
+            care_home = loader.care_home_enquiry_with_advocacy()
             loader.social_care_closed()
+            loader.show_views(care_home)
         except hc.HubError as err:
             print(f"\nload_demo: refused: {err}", file=sys.stderr)
             return 1
