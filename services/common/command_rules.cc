@@ -69,6 +69,8 @@ const absl::flat_hash_map<std::string, Roles>& Table() {
        {kReferrer, kTriage, kResearcher, kOfficer, kManager, kAdvocate, kAuditor}},
       {"hub.api.v1.Views/LookupPerson",
        {kReferrer, kTriage, kResearcher, kOfficer, kManager, kAdvocate}},
+      {"hub.api.v1.Views/GetPerson",
+       {kReferrer, kTriage, kResearcher, kOfficer, kManager, kAdvocate, kAuditor}},
       {"hub.api.v1.Views/ListLookups", {kTriage, kOfficer, kManager, kAuditor}},
       {"hub.api.v1.Views/GetDisclosureLog", {kTriage, kOfficer, kManager, kAuditor}},
       // Subject access is answered by the lead local authority's safeguarding manager, within

@@ -447,6 +447,104 @@ absl::Status ViewsService::LookupPersonImpl(const grpc::ServerContextBase& conte
   return absl::OkStatus();
 }
 
+// ---- GetPerson ----
+
+grpc::Status ViewsService::GetPerson(grpc::ServerContext* context,
+                                     const api::v1::GetPersonRequest* request,
+                                     api::v1::GetPersonResponse* response) {
+  return FinishCall(*context, GetPersonImpl(*context, *request, *response));
+}
+
+absl::Status ViewsService::GetPersonImpl(const grpc::ServerContextBase& context,
+                                         const api::v1::GetPersonRequest& request,
+                                         api::v1::GetPersonResponse& response) {
+  HUB_ASSIGN_OR_RETURN(Read read, BeginRead(context, request.header(),
+                                            "hub.api.v1.Views/GetPerson", true));
+  HUB_RETURN_IF_ERROR(CheckId("person_id", request.person_id()));
+  eventstore::KvStore& store = engine_.store();
+  HUB_ASSIGN_OR_RETURN(std::optional<views::v1::PersonEntry> person,
+                       projections::LoadPerson(store, request.person_id()));
+  if (!person) return absl::NotFoundError(absl::StrCat("person ", request.person_id(), " is not known"));
+  const policy::Viewer viewer = ViewerOf(read.caller);
+  // Each case is decided on its own: a partner on one episode sees nothing of another.
+  std::vector<InformationCategory> disclosed;
+  std::vector<common::v1::LawfulBasis> bases;
+  Relationship strongest = common::v1::RELATIONSHIP_NONE;
+  bool identity = false;
+  for (const views::v1::PersonCase& c : person->cases()) {
+    HUB_ASSIGN_OR_RETURN(std::optional<CaseFile> file, projections::LoadCaseFile(store, c.concern_id()));
+    if (!file) continue;
+    const Relationship relationship =
+        policy::RelationshipTo(file->parties(), read.caller.agency_id, host_asc_agency_ids_);
+    const policy::Decision decision = agreement_.Evaluate(
+        viewer, read.purpose,
+        policy::CaseAccess{relationship, file->consent_to_share(), file->override_grounds_size() > 0});
+    const bool summary = decision.Permits(common::v1::INFORMATION_CATEGORY_CONCERN_SUMMARY);
+    const bool contact = decision.Permits(common::v1::INFORMATION_CATEGORY_CONTACT_ROUTES);
+    identity = identity || decision.Permits(common::v1::INFORMATION_CATEGORY_IDENTITY);
+    if (!decision.any()) {
+      response.set_cases_withheld(response.cases_withheld() + 1);
+      continue;
+    }
+    strongest = Stronger(strongest, relationship);
+    api::v1::PersonCaseView* view = response.add_cases();
+    view->set_concern_id(c.concern_id());
+    view->set_relationship(relationship);
+    if (summary) {
+      *view->mutable_summary() = c;
+      disclosed.push_back(common::v1::INFORMATION_CATEGORY_CONCERN_SUMMARY);
+    }
+    if (contact) {
+      views::v1::ContactRoutes* routes = view->mutable_contact();
+      *routes = file->contact();
+      const std::string& lead =
+          !routes->lead_agency_id().empty() ? routes->lead_agency_id() : file->parties().mash_agency_id();
+      routes->set_lead_agency_id(lead);
+      if (const config::v1::Agency* agency = deps_.partnership.FindAgency(lead)) {
+        routes->set_lead_agency_name(agency->name());
+        routes->set_duty_office_hours(agency->duty_office_hours());
+        routes->set_duty_out_of_hours(agency->duty_out_of_hours());
+      }
+      disclosed.push_back(common::v1::INFORMATION_CATEGORY_CONTACT_ROUTES);
+    }
+    bases.insert(bases.end(), decision.lawful_bases.begin(), decision.lawful_bases.end());
+  }
+  if (identity) {
+    views::v1::IdentityInfo* info = response.mutable_identity();
+    info->set_person_id(person->person_id());
+    *info->mutable_details() = person->details();
+    info->mutable_representatives()->CopyFrom(person->representatives());
+    disclosed.push_back(common::v1::INFORMATION_CATEGORY_IDENTITY);
+  }
+  if (disclosed.empty()) {
+    return absl::PermissionDeniedError(
+        "the information sharing agreement lets you see nothing of this person's record; "
+        "LookupPerson says who leads and how to reach them");
+  }
+  std::sort(disclosed.begin(), disclosed.end());
+  disclosed.erase(std::unique(disclosed.begin(), disclosed.end()), disclosed.end());
+  std::sort(bases.begin(), bases.end());
+  bases.erase(std::unique(bases.begin(), bases.end()), bases.end());
+  response.set_person_id(person->person_id());
+  events::v1::DisclosureRecorded record;
+  record.set_kind(common::v1::DISCLOSURE_KIND_PERSON_RECORD);
+  record.set_person_id(person->person_id());
+  record.set_purpose(read.purpose);
+  for (InformationCategory c : disclosed) {
+    response.add_permitted(c);
+    record.add_categories(c);
+  }
+  for (common::v1::LawfulBasis b : bases) record.add_lawful_bases(b);
+  record.set_relationship(strongest);
+  record.set_agreement_version(agreement_.version());
+  record.set_agreement_hash(agreement_.hash());
+  HUB_ASSIGN_OR_RETURN(Recorded recorded, RecordDisclosure(deps_.log, read.caller, read.now,
+                                                           read.deadline, record));
+  response.set_disclosure_id(recorded.id);
+  response.set_disclosure_position(recorded.position);
+  return absl::OkStatus();
+}
+
 // ---- ListLookups / GetDisclosureLog ----
 
 grpc::Status ViewsService::ListLookups(grpc::ServerContext* context,

@@ -32,6 +32,8 @@ class ViewsService final : public api::v1::Views::Service {
   grpc::Status LookupPerson(grpc::ServerContext* context,
                             const api::v1::LookupPersonRequest* request,
                             api::v1::LookupPersonResponse* response) override;
+  grpc::Status GetPerson(grpc::ServerContext* context, const api::v1::GetPersonRequest* request,
+                         api::v1::GetPersonResponse* response) override;
   grpc::Status ListLookups(grpc::ServerContext* context, const api::v1::ListLookupsRequest* request,
                            api::v1::ListLookupsResponse* response) override;
   grpc::Status GetDisclosureLog(grpc::ServerContext* context,
@@ -67,6 +69,9 @@ class ViewsService final : public api::v1::Views::Service {
   absl::Status LookupPersonImpl(const grpc::ServerContextBase& context,
                                 const api::v1::LookupPersonRequest& request,
                                 api::v1::LookupPersonResponse& response);
+  absl::Status GetPersonImpl(const grpc::ServerContextBase& context,
+                             const api::v1::GetPersonRequest& request,
+                             api::v1::GetPersonResponse& response);
   absl::Status PersonLogImpl(const grpc::ServerContextBase& context,
                              const api::v1::ReadHeader& header, const std::string& person_id,
                              bool lookups_only, std::string_view method,

@@ -1,18 +1,23 @@
 // views_bench: figures for the read side (docs/benchmarks.md, "Views").
 //   1. catch-up of the case-file and person-index projections together, from a log of
-//      generated cases (both folding concurrently, as in hubd);
+//      generated cases written as a live hub writes them (--open cases in progress at once, one
+//      event per append, interleaved), both folding concurrently as in hubd;
 //   2. person lookup p50/p99 with --persons (default 1,000,000) persons indexed, by NHS number
 //      and by name + date of birth;
 //   3. view query p50/p99 over gRPC on loopback (ViewsService.GetCase) including the agreement's
 //      evaluation, the redaction and the synced disclosure append.
 // Figures, not a test: not registered with ctest. Run with `--target views_bench` then
-// ./build/tests/bench/views_bench [--cases=12000] [--persons=1000000] [--queries=2000] [--dir=PATH]
+// ./build/tests/bench/views_bench [--cases=12000] [--open=2000] [--persons=1000000]
+//     [--queries=2000] [--dir=PATH] [--figures=catchup,lookup,view]
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <random>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -42,6 +47,8 @@ struct Flags {
   int cases = 12000;
   int persons = 1000000;
   int queries = 2000;
+  int open = 2000;  // cases in progress at once in the catch-up log
+  std::string figures = "catchup,lookup,view";
   std::string dir = HUB_BENCH_DEFAULT_DIR;
   std::string source_dir = HUB_SOURCE_DIR;
 };
@@ -64,9 +71,9 @@ std::string Nhs(int64_t n) {
   return absl::StrCat(stem, check);
 }
 
-ev::Event Envelope(int64_t seconds, const std::string& agency, cv1::AgencyKind kind) {
+// occurred_at is stamped when the event is appended (see AppendInterleaved).
+ev::Event Envelope(const std::string& agency, cv1::AgencyKind kind) {
   ev::Event e;
-  e.mutable_occurred_at()->set_seconds(seconds);
   e.mutable_actor()->set_agency_id(agency);
   e.mutable_actor()->set_agency_kind(kind);
   e.mutable_actor()->set_user_id("bench");
@@ -114,28 +121,37 @@ cv1::AdultDetails Details(int64_t i, const std::string& nhs) {
   return d;
 }
 
-// One whole case: person, claim, concern through closure. Returns the events appended.
-int64_t AppendCase(eventstore::EventLog& log, int64_t i) {
+// One event of a case and the stream it is appended to.
+struct Step {
+  std::string stream;
+  ev::Event event;
+};
+
+// One whole case in causal order: person registered and linked, concern raised through the
+// threshold decision, enquiry opened through conclusion (15 events on three streams).
+std::vector<Step> CaseSteps(int64_t i) {
   const std::string nhs = Nhs(i);
   const std::string person = absl::StrCat("p-", i);
   const std::string concern = absl::StrCat("c-", i);
   const std::string enquiry = absl::StrCat("e-", i);
-  const int64_t t = 1767225600 + i * 600;  // 2026 onwards, ten minutes apart
+  const std::string person_stream = absl::StrCat("person-", person);
+  const std::string concern_stream = absl::StrCat("concern-", concern);
+  const std::string enquiry_stream = absl::StrCat("enquiry-", enquiry);
   const cv1::AdultDetails details = Details(i, nhs);
-  int64_t count = 0;
-  {
-    ev::Event registered = Envelope(t, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
-    registered.mutable_person_registered()->set_person_id(person);
-    *registered.mutable_person_registered()->mutable_details() = details;
-    ev::Event linked = Envelope(t, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
-    linked.mutable_person_concern_linked()->set_person_id(person);
-    linked.mutable_person_concern_linked()->set_concern_id(concern);
-    linked.mutable_person_concern_linked()->set_episode(1);
-    Append(log, absl::StrCat("person-", person), {registered, linked});
-    count += 2;
-  }
-  std::vector<ev::Event> c;
-  ev::Event raised = Envelope(t, "police-northshire", cv1::AGENCY_KIND_POLICE);
+  auto asc = [] { return Envelope("asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE); };
+  std::vector<Step> steps;
+
+  ev::Event registered = asc();
+  registered.mutable_person_registered()->set_person_id(person);
+  *registered.mutable_person_registered()->mutable_details() = details;
+  steps.push_back({person_stream, std::move(registered)});
+  ev::Event linked = asc();
+  linked.mutable_person_concern_linked()->set_person_id(person);
+  linked.mutable_person_concern_linked()->set_concern_id(concern);
+  linked.mutable_person_concern_linked()->set_episode(1);
+  steps.push_back({person_stream, std::move(linked)});
+
+  ev::Event raised = Envelope("police-northshire", cv1::AGENCY_KIND_POLICE);
   ev::ConcernRaised* r = raised.mutable_concern_raised();
   r->set_concern_id(concern);
   r->set_person_id(person);
@@ -153,61 +169,58 @@ int64_t AppendCase(eventstore::EventLog& log, int64_t i) {
   cv1::DesiredOutcome* o = d->add_desired_outcomes();
   o->set_outcome_id(absl::StrCat("o-", i));
   o->set_text("I want him to leave.");
-  c.push_back(raised);
-  ev::Event triaged = Envelope(t + 60, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  steps.push_back({concern_stream, std::move(raised)});
+  ev::Event triaged = asc();
   triaged.mutable_concern_triaged()->set_rating(cv1::RAG_RATING_AMBER);
   triaged.mutable_concern_triaged()->set_rationale("Ongoing financial abuse");
-  c.push_back(triaged);
+  steps.push_back({concern_stream, std::move(triaged)});
   for (const char* agency : {"gp-riverside", "police-northshire"}) {
-    ev::Event asked = Envelope(t + 120, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+    ev::Event asked = asc();
     asked.mutable_research_requested()->set_request_id(absl::StrCat("r-", agency, i));
     asked.mutable_research_requested()->set_agency_id(agency);
     asked.mutable_research_requested()->set_questions("What do you hold?");
-    c.push_back(asked);
+    steps.push_back({concern_stream, std::move(asked)});
   }
-  ev::Event gp = Envelope(t + 600, "gp-riverside", cv1::AGENCY_KIND_GP);
+  ev::Event gp = Envelope("gp-riverside", cv1::AGENCY_KIND_GP);
   gp.mutable_research_answered()->set_request_id(absl::StrCat("r-gp-riverside", i));
   gp.mutable_research_answered()->set_agency_id("gp-riverside");
   gp.mutable_research_answered()->set_answer("Moderate learning disability; missed appointments.");
-  c.push_back(gp);
-  ev::Event police = Envelope(t + 700, "police-northshire", cv1::AGENCY_KIND_POLICE);
+  steps.push_back({concern_stream, std::move(gp)});
+  ev::Event police = Envelope("police-northshire", cv1::AGENCY_KIND_POLICE);
   police.mutable_research_answered()->set_request_id(absl::StrCat("r-police-northshire", i));
   police.mutable_research_answered()->set_agency_id("police-northshire");
   police.mutable_research_answered()->set_answer("Lodger known for theft from vulnerable adults.");
   police.mutable_research_answered()->add_markings(cv1::HANDLING_MARKING_MASH_DECISION_MAKERS_ONLY);
-  c.push_back(police);
-  ev::Event decided = Envelope(t + 900, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  steps.push_back({concern_stream, std::move(police)});
+  ev::Event decided = asc();
   decided.mutable_threshold_decision_made()->set_route(cv1::THRESHOLD_ROUTE_S42_ENQUIRY);
   decided.mutable_threshold_decision_made()->set_enquiry_id(enquiry);
   decided.mutable_threshold_decision_made()->set_rationale("Cannot protect her money.");
-  c.push_back(decided);
-  count += static_cast<int64_t>(c.size());
-  Append(log, absl::StrCat("concern-", concern), std::move(c));
+  steps.push_back({concern_stream, std::move(decided)});
 
-  std::vector<ev::Event> e;
-  ev::Event opened = Envelope(t + 900, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  ev::Event opened = asc();
   opened.mutable_enquiry_opened()->set_enquiry_id(enquiry);
   opened.mutable_enquiry_opened()->set_concern_id(concern);
   opened.mutable_enquiry_opened()->set_person_id(person);
   opened.mutable_enquiry_opened()->set_type(cv1::ENQUIRY_TYPE_SECTION_42);
-  e.push_back(opened);
-  ev::Event lead = Envelope(t + 1000, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  steps.push_back({enquiry_stream, std::move(opened)});
+  ev::Event lead = asc();
   lead.mutable_enquiry_lead_assigned()->set_lead_agency_id("asc-northshire");
   lead.mutable_enquiry_lead_assigned()->set_officer_name("Priya Kaur");
-  e.push_back(lead);
-  ev::Event capacity = Envelope(t + 2000, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  steps.push_back({enquiry_stream, std::move(lead)});
+  ev::Event capacity = asc();
   capacity.mutable_capacity_assessed()->set_assessment_id(absl::StrCat("ca-", i));
   capacity.mutable_capacity_assessed()->set_decision("managing her money");
   capacity.mutable_capacity_assessed()->set_finding(cv1::CAPACITY_FINDING_LACKS_CAPACITY);
-  e.push_back(capacity);
-  ev::Event plan = Envelope(t + 3000, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  steps.push_back({enquiry_stream, std::move(capacity)});
+  ev::Event plan = asc();
   cv1::PlanItem* item = plan.mutable_protection_plan_recorded()->add_items();
   item->set_item_id(absl::StrCat("pi-", i));
   item->set_risk("pension taken");
   item->set_action("appointee application");
   item->set_by_agency_id("asc-northshire");
-  e.push_back(plan);
-  ev::Event concluded = Envelope(t + 9000, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+  steps.push_back({enquiry_stream, std::move(plan)});
+  ev::Event concluded = asc();
   cv1::ConcludedRisk* risk = concluded.mutable_enquiry_concluded()->add_risks();
   risk->set_type(cv1::TYPE_OF_RISK_FINANCIAL_OR_MATERIAL_ABUSE);
   risk->set_location(cv1::LOCATION_OF_RISK_OWN_HOME);
@@ -217,10 +230,50 @@ int64_t AppendCase(eventstore::EventLog& log, int64_t i) {
   concluded.mutable_enquiry_concluded()->set_risk_outcome(cv1::RISK_OUTCOME_REDUCED);
   concluded.mutable_enquiry_concluded()->set_capacity(cv1::CAPACITY_ANSWER_LACKED_CAPACITY);
   concluded.mutable_enquiry_concluded()->set_outcomes_asked(cv1::OUTCOMES_ASKED_YES_EXPRESSED);
-  e.push_back(concluded);
-  count += static_cast<int64_t>(e.size());
-  Append(log, absl::StrCat("enquiry-", enquiry), std::move(e));
-  return count;
+  steps.push_back({enquiry_stream, std::move(concluded)});
+  ev::Event closed = asc();
+  closed.mutable_enquiry_closed()->set_reason(cv1::CLOSURE_REASON_OUTCOMES_MET);
+  closed.mutable_enquiry_closed()->set_adults_view("I feel safer now.");
+  steps.push_back({enquiry_stream, std::move(closed)});
+  return steps;
+}
+
+// Appends `cases` cases the way a live hub writes them: `open` cases in progress at once, one
+// event per append, taken round-robin across the open cases (a finished case's slot goes to
+// the next new case), each stamped with a clock that moves forward with every append. A batch
+// of 1,024 events thus touches about 1,000 different cases, as it would in production; the
+// events of one case stay in their causal order. Returns the events appended.
+int64_t AppendInterleaved(eventstore::EventLog& log, int64_t cases, int open) {
+  struct Open {
+    std::vector<Step> steps;
+    size_t next = 0;
+  };
+  std::vector<Open> window;
+  int64_t started = 0;
+  while (started < cases && static_cast<int64_t>(window.size()) < open) {
+    window.push_back({CaseSteps(started++), 0});
+  }
+  int64_t appended = 0;
+  int64_t seconds = 1767225600;  // 2026 onwards, a few seconds apart
+  while (!window.empty()) {
+    for (size_t k = 0; k < window.size();) {
+      Step& step = window[k].steps[window[k].next++];
+      step.event.mutable_occurred_at()->set_seconds(seconds);
+      seconds += 7;
+      Append(log, step.stream, {std::move(step.event)});
+      ++appended;
+      if (window[k].next < window[k].steps.size()) {
+        ++k;
+      } else if (started < cases) {
+        window[k] = {CaseSteps(started++), 0};
+        ++k;
+      } else {
+        // The last cases drain: keep the round-robin order of the rest.
+        window.erase(window.begin() + static_cast<std::ptrdiff_t>(k));
+      }
+    }
+  }
+  return appended;
 }
 
 std::unique_ptr<eventstore::EventLog> OpenLog(const std::string& dir, bool sync) {
@@ -246,18 +299,26 @@ std::unique_ptr<eventstore::KvStore> OpenStore(const std::string& dir) {
 // 1. Both projections folding the same log concurrently, as hubd's engine runs them.
 void CatchUpFigure(const Flags& flags, const std::string& work) {
   auto log = OpenLog(work + "/cases-log", false);
-  int64_t events = 0;
   const absl::Time load_start = absl::Now();
-  for (int64_t i = 0; i < flags.cases; ++i) events += AppendCase(*log, i);
-  std::printf("loaded %d cases, %lld events in %.1f s\n", flags.cases,
-              static_cast<long long>(events), absl::ToDoubleSeconds(absl::Now() - load_start));
+  const int64_t events = AppendInterleaved(*log, flags.cases, flags.open);
+  std::printf("loaded %d cases, %lld events (%d cases open at once, one event per append) in "
+              "%.1f s\n",
+              flags.cases, static_cast<long long>(events), flags.open,
+              absl::ToDoubleSeconds(absl::Now() - load_start));
   auto store = OpenStore(work + "/cases-views");
   projections::CaseFileProjection cases;
   projections::PersonIndexProjection persons;
   const absl::Time start = absl::Now();
   absl::Status a, b;
-  std::thread t1([&] { a = projections::CatchUp(*log, *store, cases, true); });
-  std::thread t2([&] { b = projections::CatchUp(*log, *store, persons, true); });
+  double case_seconds = 0, person_seconds = 0;
+  std::thread t1([&] {
+    a = projections::CatchUp(*log, *store, cases, true);
+    case_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  });
+  std::thread t2([&] {
+    b = projections::CatchUp(*log, *store, persons, true);
+    person_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  });
   t1.join();
   t2.join();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
@@ -269,6 +330,8 @@ void CatchUpFigure(const Flags& flags, const std::string& work) {
   std::printf("catch-up, case file + person index together: %lld events in %.2f s = %.0f events/s "
               "(target >= 100,000: %s)\n",
               static_cast<long long>(events), seconds, rate, rate >= 100000 ? "PASS" : "MISS");
+  std::printf("  case file done after %.2f s, person index after %.2f s\n", case_seconds,
+              person_seconds);
   log->Close();
 }
 
@@ -277,16 +340,15 @@ void LookupFigure(const Flags& flags, const std::string& work) {
   auto log = OpenLog(work + "/persons-log", false);
   const absl::Time load_start = absl::Now();
   std::vector<int64_t> indexed;
-  constexpr int kPerAppend = 1;
   for (int64_t i = 0; static_cast<int64_t>(indexed.size()) < flags.persons; ++i) {
     const std::string nhs = Nhs(i);
     if (nhs.empty()) continue;
-    ev::Event e = Envelope(1767225600 + i, "asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+    ev::Event e = Envelope("asc-northshire", cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);
+    e.mutable_occurred_at()->set_seconds(1767225600 + i);
     e.mutable_person_registered()->set_person_id(absl::StrCat("p-", i));
     *e.mutable_person_registered()->mutable_details() = Details(i, nhs);
     Append(*log, absl::StrCat("person-p-", i), {e});
     indexed.push_back(i);
-    (void)kPerAppend;
   }
   auto store = OpenStore(work + "/persons-views");
   projections::PersonIndexProjection persons;
@@ -329,9 +391,14 @@ void LookupFigure(const Flags& flags, const std::string& work) {
 
 // 3. GetCase over loopback gRPC, with a synced log for the disclosure appends.
 void ViewFigure(const Flags& flags, const std::string& work) {
-  auto log = OpenLog(work + "/view-log", true);
   constexpr int kCases = 200;
-  for (int64_t i = 0; i < kCases; ++i) AppendCase(*log, i);
+  {
+    // Loaded unsynced (nothing measured), then reopened synced for the disclosure appends.
+    auto loading = OpenLog(work + "/view-log", false);
+    AppendInterleaved(*loading, kCases, 50);
+    loading->Close();
+  }
+  auto log = OpenLog(work + "/view-log", true);
   auto store = OpenStore(work + "/view-views");
   auto partnership =
       services::Partnership::Load(flags.source_dir + "/deploy/partnership.example.textproto");
@@ -395,9 +462,12 @@ int main(int argc, char** argv) {
     if (auto v = value("cases")) flags.cases = std::stoi(*v);
     else if (auto v = value("persons")) flags.persons = std::stoi(*v);
     else if (auto v = value("queries")) flags.queries = std::stoi(*v);
+    else if (auto v = value("open")) flags.open = std::max(1, std::stoi(*v));
     else if (auto v = value("dir")) flags.dir = *v;
+    else if (auto v = value("figures")) flags.figures = *v;
     else {
-      std::cerr << "usage: views_bench [--cases=N] [--persons=N] [--queries=N] [--dir=PATH]\n";
+      std::cerr << "usage: views_bench [--cases=N] [--open=N] [--persons=N] [--queries=N] "
+                   "[--dir=PATH] [--figures=catchup,lookup,view]\n";
       return 2;
     }
   }
@@ -406,9 +476,10 @@ int main(int argc, char** argv) {
     std::cerr << "cannot create a work directory under " << flags.dir << "\n";
     return 1;
   }
-  hub::bench::CatchUpFigure(flags, work);
-  hub::bench::LookupFigure(flags, work);
-  hub::bench::ViewFigure(flags, work);
+  auto wanted = [&](const char* figure) { return flags.figures.find(figure) != std::string::npos; };
+  if (wanted("catchup")) hub::bench::CatchUpFigure(flags, work);
+  if (wanted("lookup")) hub::bench::LookupFigure(flags, work);
+  if (wanted("view")) hub::bench::ViewFigure(flags, work);
   std::error_code ec;
   std::filesystem::remove_all(work, ec);
   return 0;

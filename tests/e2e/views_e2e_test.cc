@@ -271,6 +271,25 @@ TEST_F(ViewsE2eTest, OneCaseFourAgenciesFourViewsEachReadLogged) {
   std::vector<std::string> want;
   for (const Expected& e : expected) want.push_back(absl::StrCat(e.who.agency, "/", e.who.user));
   EXPECT_EQ(readers, want);
+
+  // The person record, case by case: the GP (research partner) sees who she is and the case's
+  // summary, not who leads; the lead sees both; housing, with no part, sees nothing.
+  api::GetPersonRequest person;
+  person.mutable_header()->set_purpose(cv1::PURPOSE_RESEARCH);
+  person.set_person_id(c.person_id);
+  api::GetPersonResponse record;
+  ASSERT_TRUE(Call(*views_, &api::Views::Stub::GetPerson, kGpResearcher, person, record).ok());
+  EXPECT_EQ(record.identity().details().name().family(), "Ashworth");
+  ASSERT_EQ(record.cases_size(), 1);
+  EXPECT_TRUE(record.cases(0).has_summary());
+  EXPECT_FALSE(record.cases(0).has_contact());
+  EXPECT_EQ(Categories(record.permitted()), "identity,concern_summary");
+  person.mutable_header()->set_purpose(cv1::PURPOSE_SAFEGUARDING_ENQUIRY);
+  ASSERT_TRUE(Call(*views_, &api::Views::Stub::GetPerson, kManager, person, record).ok());
+  EXPECT_EQ(record.cases(0).contact().officer_name(), "Priya Kaur");
+  EXPECT_FALSE(record.cases(0).contact().duty_out_of_hours().empty());
+  EXPECT_EQ(Call(*views_, &api::Views::Stub::GetPerson, kHousing, person, record).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(ViewsE2eTest, NoWrongDoorLookupSaysWhoLeadsAndTheLeadSeesWhoLooked) {
