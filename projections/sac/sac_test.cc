@@ -12,6 +12,7 @@
 #include "eventstore/rocksdb/rocksdb_event_log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "projections/engine/log_and_store_testing.h"
 #include "projections/sac/sac_report.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -73,19 +74,8 @@ cv1::ConcludedRisk Risk(cv1::TypeOfRisk type, cv1::LocationOfRisk location,
 }
 
 // A log and a store in a temporary directory; events appended as the services append them.
-class Hub {
+class Hub : public LogAndStore {
  public:
-  Hub() {
-    eventstore::RocksDbOptions options;
-    options.sync = false;
-    auto log = eventstore::OpenRocksDbEventLog(dir_.Sub("log"), options);
-    EXPECT_TRUE(log.ok()) << log.status();
-    log_ = std::move(*log);
-    auto store = eventstore::OpenRocksDbKvStore(dir_.Sub("kv"), {});
-    EXPECT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-  }
-
   void Append(const std::string& stream, absl::Time at, ev1::Event event) {
     *event.mutable_occurred_at() = domain::ToTimestamp(at);
     event.mutable_actor()->set_agency_id("bristol-asc");
@@ -93,14 +83,7 @@ class Hub {
     event.mutable_actor()->set_user_id("sw1");
     event.mutable_actor()->add_roles(cv1::ROLE_SAFEGUARDING_MANAGER);
     event.set_command_id(absl::StrCat("bristol-asc/cmd-", ++commands_));
-    eventstore::AppendRequest request;
-    request.stream = stream;
-    eventstore::NewEvent record;
-    record.type = domain::EventTypeName(event);
-    record.payload = event.SerializeAsString();
-    request.events.push_back(std::move(record));
-    auto result = log_->Append(std::move(request));
-    ASSERT_TRUE(result.ok()) << result.status();
+    AppendEvent(stream, event);
   }
 
   void Register(const std::string& person, absl::Time at, const cv1::AdultDetails& details) {
@@ -161,14 +144,10 @@ class Hub {
 
   void Fold(int batch_size = 1024) {
     SacProjection projection;
-    HUB_ASSERT_OK(CatchUp(*log_, *store_, projection, /*from_scratch=*/true, nullptr, batch_size));
+    HUB_ASSERT_OK(CatchUp(log(), store(), projection, /*from_scratch=*/true, nullptr, batch_size));
   }
-  eventstore::KvStore& store() { return *store_; }
 
  private:
-  testing::TempDir dir_;
-  std::unique_ptr<eventstore::EventLog> log_;
-  std::unique_ptr<eventstore::KvStore> store_;
   int commands_ = 0;
 };
 

@@ -12,6 +12,7 @@
 #include "eventstore/rocksdb/rocksdb_event_log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "projections/engine/log_and_store_testing.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -30,19 +31,8 @@ google::protobuf::Timestamp Ts(absl::Time t) { return domain::ToTimestamp(t); }
 
 // A log and a read-model store in a temporary directory; events are appended as the services
 // append them (one envelope per record, typed by its payload) and folded with CatchUp.
-class Hub {
+class Hub : public LogAndStore {
  public:
-  Hub() {
-    eventstore::RocksDbOptions options;
-    options.sync = false;
-    auto log = eventstore::OpenRocksDbEventLog(dir_.Sub("log"), options);
-    EXPECT_TRUE(log.ok()) << log.status();
-    log_ = std::move(*log);
-    auto store = eventstore::OpenRocksDbKvStore(dir_.Sub("kv"), {});
-    EXPECT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-  }
-
   // An envelope at `at` by a practitioner of `agency`.
   static ev1::Event At(absl::Time at, const std::string& agency = "mash-la") {
     ev1::Event event;
@@ -52,20 +42,11 @@ class Hub {
     return event;
   }
 
-  void Append(const std::string& stream, const ev1::Event& event) {
-    eventstore::AppendRequest request;
-    request.stream = stream;
-    eventstore::NewEvent record;
-    record.type = domain::EventTypeName(event);
-    record.payload = event.SerializeAsString();
-    request.events.push_back(std::move(record));
-    auto result = log_->Append(std::move(request));
-    ASSERT_TRUE(result.ok()) << result.status();
-  }
+  void Append(const std::string& stream, const ev1::Event& event) { AppendEvent(stream, event); }
 
   void Fold(int batch_size = 1024) {
     HUB_ASSERT_OK(
-        CatchUp(*log_, *store_, projection_, /*from_scratch=*/false, nullptr, batch_size));
+        CatchUp(log(), store(), projection_, /*from_scratch=*/false, nullptr, batch_size));
   }
 
   // ---- concern-<id> ----
@@ -138,13 +119,7 @@ class Hub {
     OnEnquiry(enquiry, e);
   }
 
-  eventstore::EventLog& log() { return *log_; }
-  eventstore::KvStore& store() { return *store_; }
-
  private:
-  testing::TempDir dir_;
-  std::unique_ptr<eventstore::EventLog> log_;
-  std::unique_ptr<eventstore::KvStore> store_;
   WorklistsProjection projection_;
 };
 
