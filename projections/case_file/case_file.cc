@@ -516,37 +516,50 @@ bool IsEnquiryEvent(const ev1::Event& event) {
 
 }  // namespace
 
+CaseFileProjection::CaseFileProjection(CacheLimits limits)
+    : cases_(limits), enquiry_concerns_({limits.records, limits.records * 64}) {}
+
 absl::StatusOr<vv1::CaseFile*> CaseFileProjection::CaseFor(Txn& txn,
                                                            const std::string& concern_id) {
-  auto it = cases_.find(concern_id);
-  if (it != cases_.end()) return it->second;
-  auto* file = google::protobuf::Arena::CreateMessage<vv1::CaseFile>(&arena_);
-  HUB_ASSIGN_OR_RETURN(bool found, txn.GetMessage(CaseKey(concern_id), file));
-  if (!found) file->set_concern_id(concern_id);
-  cases_.emplace(concern_id, file);
-  return file;
+  if (vv1::CaseFile* file = cases_.Find(concern_id, /*dirty=*/true)) return file;
+  const std::string key = CaseKey(concern_id);
+  HUB_ASSIGN_OR_RETURN(std::optional<std::string> bytes, txn.Get(key));
+  vv1::CaseFile file;
+  if (!bytes) {
+    file.set_concern_id(concern_id);
+  } else if (!file.ParseFromString(*bytes)) {
+    return absl::DataLossError(absl::StrCat("read model key ", key, " cannot be parsed"));
+  }
+  return cases_.Insert(concern_id, std::move(file), bytes ? bytes->size() : 0, /*dirty=*/true);
 }
 
 absl::StatusOr<std::string> CaseFileProjection::ConcernOf(Txn& txn,
                                                           const std::string& enquiry_id) {
-  auto it = enquiry_concerns_.find(enquiry_id);
-  if (it != enquiry_concerns_.end()) return it->second;
+  if (const std::string* concern = enquiry_concerns_.Find(enquiry_id, /*dirty=*/false)) {
+    return *concern;
+  }
   HUB_ASSIGN_OR_RETURN(std::optional<std::string> concern, txn.Get(EnquiryKey(enquiry_id)));
   if (!concern) return std::string();
-  enquiry_concerns_.emplace(enquiry_id, *concern);
-  return *std::move(concern);
+  const size_t bytes = enquiry_id.size() + concern->size();
+  return *enquiry_concerns_.Insert(enquiry_id, *std::move(concern), bytes, /*dirty=*/false);
 }
 
-void CaseFileProjection::LinkEnquiry(Txn& txn, const std::string& enquiry_id,
+void CaseFileProjection::LinkEnquiry(const std::string& enquiry_id,
                                      const std::string& concern_id) {
-  auto [it, inserted] = enquiry_concerns_.emplace(enquiry_id, concern_id);
-  if (!inserted && it->second == concern_id) return;
-  it->second = concern_id;
-  txn.Put(EnquiryKey(enquiry_id), concern_id);
+  std::string* current = enquiry_concerns_.Find(enquiry_id, /*dirty=*/false);
+  if (current == nullptr) {
+    enquiry_concerns_.Insert(enquiry_id, concern_id, 0, /*dirty=*/true);
+  } else if (*current != concern_id) {
+    *current = concern_id;
+    enquiry_concerns_.Find(enquiry_id, /*dirty=*/true);
+  }
 }
 
 absl::Status CaseFileProjection::Apply(const eventstore::RecordedEvent& record,
                                        const ev1::Event& event, Txn& txn) {
+  // CatchUp, unlike the engine, does not Reset after a failed write: notice the refold here.
+  if (record.position.value() < next_position_) Reset();
+  next_position_ = record.position.value() + 1;
   std::string concern_id;
   if (event.has_concern_raised()) {
     concern_id = event.concern_raised().concern_id();
@@ -554,7 +567,7 @@ absl::Status CaseFileProjection::Apply(const eventstore::RecordedEvent& record,
   } else if (event.has_enquiry_opened()) {
     concern_id = event.enquiry_opened().concern_id();
     if (concern_id.empty()) return absl::OkStatus();
-    LinkEnquiry(txn, event.enquiry_opened().enquiry_id(), concern_id);
+    LinkEnquiry(event.enquiry_opened().enquiry_id(), concern_id);
   } else if (IsEnquiryEvent(event)) {
     const std::string enquiry_id = StreamId(record.stream, "enquiry-");
     if (enquiry_id.empty()) return absl::OkStatus();
@@ -593,7 +606,7 @@ absl::Status CaseFileProjection::Apply(const eventstore::RecordedEvent& record,
     case ev1::Event::kThresholdDecisionMade:
       OnThresholdDecision(*file, event);
       if (!event.threshold_decision_made().enquiry_id().empty()) {
-        LinkEnquiry(txn, event.threshold_decision_made().enquiry_id(), concern_id);
+        LinkEnquiry(event.threshold_decision_made().enquiry_id(), concern_id);
       }
       break;
     case ev1::Event::kReferrerFeedbackRecorded:
@@ -615,17 +628,23 @@ absl::Status CaseFileProjection::Apply(const eventstore::RecordedEvent& record,
 }
 
 absl::Status CaseFileProjection::Flush(Txn& txn) {
-  for (const auto& [concern_id, file] : cases_) txn.PutMessage(CaseKey(concern_id), *file);
-  cases_.clear();
-  enquiry_concerns_.clear();
-  arena_.Reset();
+  cases_.Flush([&txn](const std::string& concern_id, const vv1::CaseFile& file) {
+    std::string bytes = SerializeRecord(file);
+    const size_t size = bytes.size();
+    txn.Put(CaseKey(concern_id), std::move(bytes));
+    return size;
+  });
+  enquiry_concerns_.Flush([&txn](const std::string& enquiry_id, const std::string& concern_id) {
+    txn.Put(EnquiryKey(enquiry_id), concern_id);
+    return enquiry_id.size() + concern_id.size();
+  });
   return absl::OkStatus();
 }
 
 void CaseFileProjection::Reset() {
-  cases_.clear();
-  enquiry_concerns_.clear();
-  arena_.Reset();
+  cases_.Clear();
+  enquiry_concerns_.Clear();
+  next_position_ = 0;
 }
 
 absl::StatusOr<std::optional<vv1::CaseFile>> LoadCaseFile(eventstore::KvStore& store,

@@ -6,23 +6,24 @@
 //   case/<concern_id>      -> hub.views.v1.CaseFile
 //   enquiry/<enquiry_id>   -> concern_id (from ThresholdDecisionMade or EnquiryOpened, whichever
 //                             comes first in the log)
-// Case files touched in a batch are decoded once, kept in memory and written out in Flush, so
-// a catch-up does not parse and serialise a case file per event.
+// Decoded case files and enquiry links stay cached across batches (record_cache.h): a case
+// file is parsed once while it is in use and serialised once per batch that changes it, however
+// many cases the log interleaves.
 //
 // Thread-safety: the projection is thread-compatible (the engine drives it from one worker);
 // the query functions are thread-safe (KvStore is).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "eventstore/kv_store.h"
-#include "google/protobuf/arena.h"
 #include "hub/views/v1/case_file.pb.h"
+#include "projections/engine/record_cache.h"
 #include "projections/engine/projection.h"
 
 namespace hub::projections {
@@ -31,6 +32,10 @@ inline constexpr char kCaseFileName[] = "case_file";
 
 class CaseFileProjection final : public Projection {
  public:
+  CaseFileProjection() : CaseFileProjection(CacheLimits{}) {}
+  // `limits` bounds the case files kept decoded (and, by record count, the enquiry links).
+  explicit CaseFileProjection(CacheLimits limits);
+
   std::string_view name() const override { return kCaseFileName; }
   absl::Status Apply(const eventstore::RecordedEvent& record, const events::v1::Event& event,
                      Txn& txn) override;
@@ -38,19 +43,20 @@ class CaseFileProjection final : public Projection {
   void Reset() override;
 
  private:
-  // The cached case file of `concern_id`, read from the store on first use in the batch and
-  // created empty when absent.
+  // The case file of `concern_id`, to be changed: from the cache, else read from the store,
+  // else created empty.
   absl::StatusOr<views::v1::CaseFile*> CaseFor(Txn& txn, const std::string& concern_id);
   // The concern an enquiry belongs to; "" when no decision or opening names it yet.
   absl::StatusOr<std::string> ConcernOf(Txn& txn, const std::string& enquiry_id);
-  void LinkEnquiry(Txn& txn, const std::string& enquiry_id, const std::string& concern_id);
+  // Records the link (written in Flush when it changed).
+  void LinkEnquiry(const std::string& enquiry_id, const std::string& concern_id);
 
-  // Both live for one batch only (cleared in Flush and Reset).
-  // Messages live on the arena, reset after each batch: decoding a batch's messages and
-  // dropping them costs no malloc/free per field.
-  google::protobuf::Arena arena_;
-  absl::flat_hash_map<std::string, views::v1::CaseFile*> cases_;
-  absl::flat_hash_map<std::string, std::string> enquiry_concerns_;
+  // Keyed by concern id and by enquiry id; dirty entries are written in Flush.
+  RecordCache<views::v1::CaseFile> cases_;
+  RecordCache<std::string> enquiry_concerns_;
+  // The position after the last event folded: an event before it means the batch is being
+  // folded again (after a failed write), so the cache no longer matches the store.
+  int64_t next_position_ = 0;
 };
 
 // The case file of a concern; nullopt when the concern is unknown.

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "projections/case_file/case_log_testing.h"
+#include "projections/engine/record_cache.h"
 #include "projections/person_index/person_index.h"
 #include "tests/testing/status_matchers.h"
 
@@ -18,6 +19,8 @@ namespace {
 
 using case_log_testing::CaseLog;
 using ::testing::ElementsAre;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
 using ::testing::IsEmpty;
 namespace cv1 = ::hub::common::v1;
 namespace ev1 = ::hub::events::v1;
@@ -524,35 +527,187 @@ void WriteMixedLog(CaseLog& log) {
   clt::Close(log, kEnquiry);
 }
 
-TEST(CaseFileProjectionTest, ReadModelsDoNotDependOnBatchBoundaries) {
+struct Digests {
+  std::string cases;
+  std::string persons;
+};
+
+// Folds the whole log with both projections into a fresh store named `name`.
+Digests FoldBoth(CaseLog& log, const std::string& name, int batch_size, CacheLimits limits) {
+  auto store = log.OpenStore(name);
+  EXPECT_NE(store, nullptr);
+  if (store == nullptr) return {};
+  CaseFileProjection cases(limits);
+  PersonIndexProjection persons(limits);
+  EXPECT_TRUE(log.Fold(cases, batch_size, store.get()).ok());
+  EXPECT_TRUE(log.Fold(persons, batch_size, store.get()).ok());
+  auto case_digest = Digest(*store, kCaseFileName);
+  auto person_digest = Digest(*store, kPersonIndexName);
+  EXPECT_TRUE(case_digest.ok() && person_digest.ok());
+  // Not vacuous: the read models hold the cases and people.
+  auto file = LoadCaseFile(*store, "c-3");
+  EXPECT_TRUE(file.ok() && file->has_value());
+  auto person = LoadPerson(*store, kPerson);
+  EXPECT_TRUE(person.ok() && person->has_value() && (*person)->cases_size() == 2);
+  if (!case_digest.ok() || !person_digest.ok()) return {};
+  return {*case_digest, *person_digest};
+}
+
+// Neither where batches end nor what the projections keep cached changes a byte: a cache of
+// one record evicts on every batch, so records are parsed back from the store.
+TEST(CaseFileProjectionTest, ReadModelsDoNotDependOnBatchBoundariesOrTheCache) {
   CaseLog log;
   WriteMixedLog(log);
-  std::vector<std::string> case_digests;
-  std::vector<std::string> person_digests;
-  for (int batch_size : {1, 7, 1000}) {
-    auto store = log.OpenStore(absl::StrCat("kv-", batch_size));
+  const Digests expected = FoldBoth(log, "kv-reference", 1, CacheLimits{});
+  ASSERT_FALSE(expected.cases.empty());
+  EXPECT_NE(expected.cases, expected.persons);
+  const struct {
+    int batch_size;
+    CacheLimits limits;
+  } cases[] = {
+      {7, CacheLimits{}},
+      {1000, CacheLimits{}},
+      {1, CacheLimits{.records = 1, .bytes = 1}},
+      {7, CacheLimits{.records = 1, .bytes = 1}},
+      {1000, CacheLimits{.records = 1, .bytes = 1}},
+      {7, CacheLimits{.records = 3, .bytes = 1 << 20}},
+      {7, CacheLimits{.records = 1000, .bytes = 600}},
+  };
+  for (const auto& c : cases) {
+    const std::string name =
+        absl::StrCat("kv-", c.batch_size, "-", c.limits.records, "-", c.limits.bytes);
+    const Digests got = FoldBoth(log, name, c.batch_size, c.limits);
+    EXPECT_EQ(got.cases, expected.cases) << name;
+    EXPECT_EQ(got.persons, expected.persons) << name;
+  }
+}
+
+// A read-model store whose `fail_at`th write fails (counting from 1).
+class FailingStore final : public eventstore::KvStore {
+ public:
+  FailingStore(eventstore::KvStore& store, int fail_at) : store_(store), fail_at_(fail_at) {}
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view key) override {
+    return store_.Get(key);
+  }
+  absl::Status Write(const eventstore::KvBatch& batch) override {
+    if (++writes_ == fail_at_) return absl::UnavailableError("disk full");
+    return store_.Write(batch);
+  }
+  absl::Status Scan(std::string_view begin, std::string_view end,
+                    const eventstore::KvVisitor& visit) override {
+    return store_.Scan(begin, end, visit);
+  }
+  absl::Status ScanBackward(std::string_view begin, std::string_view end,
+                            const eventstore::KvVisitor& visit) override {
+    return store_.ScanBackward(begin, end, visit);
+  }
+
+ private:
+  eventstore::KvStore& store_;
+  const int fail_at_;
+  int writes_ = 0;
+};
+
+// A batch whose write failed is folded again from the checkpoint: what the projections cached
+// while folding it must not leak into the retry (CatchUp does not call Reset; the engine does).
+TEST(CaseFileProjectionTest, AFailedWriteIsFoldedAgainFromTheStore) {
+  CaseLog log;
+  WriteMixedLog(log);
+  const Digests expected = FoldBoth(log, "kv-reference", 7, CacheLimits{});
+  ASSERT_FALSE(expected.cases.empty());
+  for (int fail_at : {1, 2, 4}) {
+    auto store = log.OpenStore(absl::StrCat("kv-fail-", fail_at));
     ASSERT_NE(store, nullptr);
+    FailingStore case_store(*store, fail_at);
+    FailingStore person_store(*store, fail_at);
     CaseFileProjection cases;
     PersonIndexProjection persons;
-    HUB_ASSERT_OK(log.Fold(cases, batch_size, store.get()));
-    HUB_ASSERT_OK(log.Fold(persons, batch_size, store.get()));
-    auto case_digest = Digest(*store, kCaseFileName);
-    auto person_digest = Digest(*store, kPersonIndexName);
-    ASSERT_TRUE(case_digest.ok() && person_digest.ok());
-    case_digests.push_back(*case_digest);
-    person_digests.push_back(*person_digest);
-    // Not vacuous: the read models hold the cases and people.
-    auto file = LoadCaseFile(*store, "c-3");
-    ASSERT_TRUE(file.ok() && file->has_value());
-    auto person = LoadPerson(*store, kPerson);
-    ASSERT_TRUE(person.ok() && person->has_value());
-    EXPECT_EQ((*person)->cases_size(), 2);
+    EXPECT_FALSE(log.Fold(cases, 7, &case_store).ok());
+    HUB_ASSERT_OK(log.Fold(cases, 7, &case_store));
+    EXPECT_FALSE(log.Fold(persons, 7, &person_store).ok());
+    HUB_ASSERT_OK(log.Fold(persons, 7, &person_store));
+    EXPECT_EQ(*Digest(*store, kCaseFileName), expected.cases) << fail_at;
+    EXPECT_EQ(*Digest(*store, kPersonIndexName), expected.persons) << fail_at;
   }
-  EXPECT_EQ(case_digests[0], case_digests[1]);
-  EXPECT_EQ(case_digests[0], case_digests[2]);
-  EXPECT_EQ(person_digests[0], person_digests[1]);
-  EXPECT_EQ(person_digests[0], person_digests[2]);
-  EXPECT_NE(case_digests[0], person_digests[0]);
+}
+
+// ---- RecordCache ----
+
+using Written = std::vector<std::pair<std::string, std::string>>;
+
+// Flushes `cache`, each value's stored size being `size` (its length when 0); what was written.
+Written FlushAll(RecordCache<std::string>& cache, size_t size = 0) {
+  Written written;
+  cache.Flush([&](const std::string& key, const std::string& value) {
+    written.emplace_back(key, value);
+    return size != 0 ? size : value.size();
+  });
+  return written;
+}
+
+TEST(RecordCacheTest, FlushWritesWhatChangedOnceAndMarksItClean) {
+  RecordCache<std::string> cache(CacheLimits{});
+  cache.Insert("a", "1", 1, /*dirty=*/false);  // as read from the store
+  cache.Insert("b", "2", 0, /*dirty=*/true);   // new
+  *cache.Find("a", /*dirty=*/true) = "1b";
+  cache.Find("a", /*dirty=*/true);  // twice in one batch, written once
+  EXPECT_THAT(FlushAll(cache), UnorderedElementsAre(Pair("a", "1b"), Pair("b", "2")));
+  EXPECT_THAT(FlushAll(cache), IsEmpty());
+  ASSERT_NE(cache.Find("b", /*dirty=*/false), nullptr);
+  EXPECT_EQ(*cache.Find("b", /*dirty=*/false), "2");
+  EXPECT_THAT(FlushAll(cache), IsEmpty());  // read only: nothing to write
+  EXPECT_EQ(cache.Find("c", /*dirty=*/true), nullptr);
+}
+
+TEST(RecordCacheTest, EvictsTheLeastRecentlyUsedBeyondTheRecordLimit) {
+  RecordCache<std::string> cache(CacheLimits{.records = 2, .bytes = 1 << 20});
+  cache.Insert("a", "1", 0, /*dirty=*/true);
+  cache.Insert("b", "2", 0, /*dirty=*/true);
+  cache.Insert("c", "3", 0, /*dirty=*/true);
+  // Over the limit, but nothing is evicted before it is written.
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_THAT(FlushAll(cache), UnorderedElementsAre(Pair("a", "1"), Pair("b", "2"), Pair("c", "3")));
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.Find("a", /*dirty=*/false), nullptr);
+  ASSERT_NE(cache.Find("b", /*dirty=*/false), nullptr);  // b is now used after c
+  cache.Insert("d", "4", 1, /*dirty=*/false);
+  EXPECT_THAT(FlushAll(cache), IsEmpty());
+  EXPECT_EQ(cache.Find("c", /*dirty=*/false), nullptr);
+  EXPECT_NE(cache.Find("b", /*dirty=*/false), nullptr);
+  EXPECT_NE(cache.Find("d", /*dirty=*/false), nullptr);
+}
+
+TEST(RecordCacheTest, EvictsBeyondTheByteLimitBySizeAsLastWritten) {
+  RecordCache<std::string> cache(CacheLimits{.records = 100, .bytes = 10});
+  cache.Insert("a", "1", 0, /*dirty=*/true);
+  cache.Insert("b", "2", 0, /*dirty=*/true);
+  FlushAll(cache, /*size=*/4);
+  EXPECT_EQ(cache.size(), 2u);  // 8 bytes
+  *cache.Find("a", /*dirty=*/true) = "1b";
+  FlushAll(cache, /*size=*/7);  // a grows: 11 bytes, b goes
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_NE(cache.Find("a", /*dirty=*/false), nullptr);
+  EXPECT_EQ(cache.Find("b", /*dirty=*/false), nullptr);
+}
+
+TEST(RecordCacheTest, ClearForgetsUnwrittenChanges) {
+  RecordCache<std::string> cache(CacheLimits{});
+  cache.Insert("a", "1", 0, /*dirty=*/true);
+  cache.Clear();
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.Find("a", /*dirty=*/false), nullptr);
+  EXPECT_THAT(FlushAll(cache), IsEmpty());
+}
+
+TEST(RecordCacheTest, SerializeRecordMatchesSerializeDeterministic) {
+  CaseLog log;
+  WriteMixedLog(log);
+  CaseFileProjection projection;
+  HUB_ASSERT_OK(log.Fold(projection));
+  const vv1::CaseFile file = Load(log, kConcern);
+  ASSERT_GT(file.narrative().triage_size(), 0);
+  EXPECT_EQ(SerializeRecord(file), SerializeDeterministic(file));
+  EXPECT_EQ(SerializeRecord(vv1::CaseFile()), "");
 }
 
 }  // namespace

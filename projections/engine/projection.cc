@@ -173,8 +173,11 @@ absl::Status CatchUp(eventstore::EventLog& log, KvStore& store, Projection& proj
     options.limit = batch_size;
     HUB_ASSIGN_OR_RETURN(eventstore::ReadAllResult result, log.ReadAll(options));
     if (!result.events.empty()) {
-      HUB_RETURN_IF_ERROR(
-          FoldInto(store, projection, result.events, result.next.value(), skipped));
+      absl::Status folded = FoldInto(store, projection, result.events, result.next.value(), skipped);
+      if (!folded.ok()) {
+        projection.Reset();  // what the failed batch cached must not outlive it
+        return folded;
+      }
       next = result.next.value();
       if (progress) progress(next);
     }

@@ -89,7 +89,10 @@ struct ProjectionStatus {
 };
 
 struct EngineOptions {
-  int batch_size = 1024;                         // events per atomic batch
+  // Events read per atomic batch at most. Live, a batch holds what has arrived since the last
+  // one; catching up, large batches let a projection's cache absorb many events per record
+  // written (measured: 1,024 -> ~70k events/s, 8,192 -> ~130k for case file + person index).
+  int batch_size = 8192;
   absl::Duration idle_poll = absl::Seconds(1);   // how often an idle worker checks for stop
 };
 
@@ -138,7 +141,7 @@ class ProjectionEngine {
 [[nodiscard]] absl::Status CatchUp(eventstore::EventLog& log, eventstore::KvStore& store,
                                    Projection& projection, bool from_scratch,
                                    const std::function<void(int64_t)>& progress = nullptr,
-                                   int batch_size = 1024);
+                                   int batch_size = 8192);
 
 // SHA-256 (hex) over the projection's keys and values in order: two stores hold byte-identical
 // read models exactly when their digests match.

@@ -147,32 +147,40 @@ void Advance(vv1::PersonCase& c, vv1::CaseStatus status) {
 
 }  // namespace
 
+PersonIndexProjection::PersonIndexProjection(CacheLimits limits)
+    : persons_(limits), maps_({limits.records, limits.records * 64}) {}
+
 absl::StatusOr<vv1::PersonEntry*> PersonIndexProjection::EntryFor(Txn& txn,
                                                                   const std::string& person_id) {
-  auto it = persons_.find(person_id);
-  if (it != persons_.end()) return it->second;
-  auto* entry = google::protobuf::Arena::CreateMessage<vv1::PersonEntry>(&arena_);
-  HUB_ASSIGN_OR_RETURN(bool found, txn.GetMessage(PersonKey(person_id), entry));
-  if (!found) entry->set_person_id(person_id);
-  persons_.emplace(person_id, entry);
-  return entry;
+  if (vv1::PersonEntry* entry = persons_.Find(person_id, /*dirty=*/true)) return entry;
+  const std::string key = PersonKey(person_id);
+  HUB_ASSIGN_OR_RETURN(std::optional<std::string> bytes, txn.Get(key));
+  vv1::PersonEntry entry;
+  if (!bytes) {
+    entry.set_person_id(person_id);
+  } else if (!entry.ParseFromString(*bytes)) {
+    return absl::DataLossError(absl::StrCat("read model key ", key, " cannot be parsed"));
+  }
+  return persons_.Insert(person_id, std::move(entry), bytes ? bytes->size() : 0, /*dirty=*/true);
 }
 
 absl::StatusOr<std::string> PersonIndexProjection::Lookup(Txn& txn, const std::string& key) {
-  auto it = maps_.find(key);
-  if (it != maps_.end()) return it->second;
+  if (const std::string* value = maps_.Find(key, /*dirty=*/false)) return *value;
   HUB_ASSIGN_OR_RETURN(std::optional<std::string> value, txn.Get(key));
   if (!value) return std::string();
-  maps_.emplace(key, *value);
-  return *std::move(value);
+  const size_t bytes = key.size() + value->size();
+  return *maps_.Insert(key, *std::move(value), bytes, /*dirty=*/false);
 }
 
-void PersonIndexProjection::Link(Txn& txn, const std::string& key, const std::string& value) {
+void PersonIndexProjection::Link(const std::string& key, const std::string& value) {
   if (value.empty()) return;
-  auto [it, inserted] = maps_.emplace(key, value);
-  if (!inserted && it->second == value) return;
-  it->second = value;
-  txn.Put(key, value);
+  std::string* current = maps_.Find(key, /*dirty=*/false);
+  if (current == nullptr) {
+    maps_.Insert(key, value, 0, /*dirty=*/true);
+  } else if (*current != value) {
+    *current = value;
+    maps_.Find(key, /*dirty=*/true);
+  }
 }
 
 absl::Status PersonIndexProjection::SetDetails(Txn& txn, vv1::PersonEntry& entry,
@@ -242,7 +250,7 @@ absl::Status PersonIndexProjection::ApplyPersonEvent(const ev1::Event& event, Tx
     }
     case ev1::Event::kPersonConcernLinked: {
       const ev1::PersonConcernLinked& l = event.person_concern_linked();
-      Link(txn, ConcernKey(l.concern_id()), person_id);
+      Link(ConcernKey(l.concern_id()), person_id);
       bool added = false;
       vv1::PersonCase* c = CaseIn(*entry, l.concern_id(), &added);
       const bool moved = added || c->episode() != l.episode();
@@ -266,7 +274,7 @@ absl::Status PersonIndexProjection::ApplyCaseEvent(const eventstore::RecordedEve
       concern_id = event.concern_raised().concern_id();
       if (concern_id.empty()) concern_id = StreamId(record.stream, "concern-");
       person_id = event.concern_raised().person_id();
-      if (!concern_id.empty()) Link(txn, ConcernKey(concern_id), person_id);
+      if (!concern_id.empty()) Link(ConcernKey(concern_id), person_id);
       break;
     case ev1::Event::kConcernTriaged:
     case ev1::Event::kResearchRequested:
@@ -276,7 +284,7 @@ absl::Status PersonIndexProjection::ApplyCaseEvent(const eventstore::RecordedEve
     case ev1::Event::kEnquiryOpened:
       concern_id = event.enquiry_opened().concern_id();
       if (!concern_id.empty()) {
-        Link(txn, EnquiryKey(event.enquiry_opened().enquiry_id()), concern_id);
+        Link(EnquiryKey(event.enquiry_opened().enquiry_id()), concern_id);
       }
       break;
     case ev1::Event::kEnquiryLeadAssigned:
@@ -332,7 +340,7 @@ absl::Status PersonIndexProjection::ApplyCaseEvent(const eventstore::RecordedEve
       } else {
         c->set_enquiry_id(enquiry_id);
         Advance(*c, vv1::CASE_STATUS_ENQUIRY_OPEN);
-        Link(txn, EnquiryKey(enquiry_id), concern_id);
+        Link(EnquiryKey(enquiry_id), concern_id);
       }
       break;
     }
@@ -377,6 +385,9 @@ absl::Status PersonIndexProjection::ApplyCaseEvent(const eventstore::RecordedEve
 
 absl::Status PersonIndexProjection::Apply(const eventstore::RecordedEvent& record,
                                           const ev1::Event& event, Txn& txn) {
+  // CatchUp, unlike the engine, does not Reset after a failed write: notice the refold here.
+  if (record.position.value() < next_position_) Reset();
+  next_position_ = record.position.value() + 1;
   switch (event.payload_case()) {
     case ev1::Event::kPersonRegistered:
     case ev1::Event::kPersonDetailsCorrected:
@@ -398,17 +409,23 @@ absl::Status PersonIndexProjection::Apply(const eventstore::RecordedEvent& recor
 }
 
 absl::Status PersonIndexProjection::Flush(Txn& txn) {
-  for (const auto& [person_id, entry] : persons_) txn.PutMessage(PersonKey(person_id), *entry);
-  persons_.clear();
-  maps_.clear();
-  arena_.Reset();
+  persons_.Flush([&txn](const std::string& person_id, const vv1::PersonEntry& entry) {
+    std::string bytes = SerializeRecord(entry);
+    const size_t size = bytes.size();
+    txn.Put(PersonKey(person_id), std::move(bytes));
+    return size;
+  });
+  maps_.Flush([&txn](const std::string& key, const std::string& value) {
+    txn.Put(key, value);
+    return key.size() + value.size();
+  });
   return absl::OkStatus();
 }
 
 void PersonIndexProjection::Reset() {
-  persons_.clear();
-  maps_.clear();
-  arena_.Reset();
+  persons_.Clear();
+  maps_.Clear();
+  next_position_ = 0;
 }
 
 absl::StatusOr<std::optional<vv1::PersonEntry>> LoadPerson(eventstore::KvStore& store,

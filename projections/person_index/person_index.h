@@ -15,24 +15,26 @@
 //   concern/<concern_id> -> person_id, enquiry/<enquiry_id> -> concern_id
 //       this projection's own maps from case events to the person (never another
 //       projection's keys).
-// Entries touched in a batch are decoded once, kept in memory and written out in Flush.
+// Decoded entries and the concern/enquiry maps stay cached across batches
+// (engine/record_cache.h): an entry is parsed once while in use and serialised once per
+// batch that changes it.
 //
 // Thread-safety: the projection is thread-compatible (the engine drives it from one worker);
 // the query functions are thread-safe (KvStore is).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "eventstore/kv_store.h"
-#include "google/protobuf/arena.h"
 #include "hub/common/v1/values.pb.h"
 #include "hub/views/v1/person_index.pb.h"
+#include "projections/engine/record_cache.h"
 #include "projections/engine/projection.h"
 
 namespace hub::projections {
@@ -41,6 +43,10 @@ inline constexpr char kPersonIndexName[] = "person_index";
 
 class PersonIndexProjection final : public Projection {
  public:
+  PersonIndexProjection() : PersonIndexProjection(CacheLimits{}) {}
+  // `limits` bounds the entries kept decoded (and, by record count, the cached maps).
+  explicit PersonIndexProjection(CacheLimits limits);
+
   std::string_view name() const override { return kPersonIndexName; }
   absl::Status Apply(const eventstore::RecordedEvent& record, const events::v1::Event& event,
                      Txn& txn) override;
@@ -48,11 +54,13 @@ class PersonIndexProjection final : public Projection {
   void Reset() override;
 
  private:
-  // The cached entry of `person_id`, read on first use in the batch, created when absent.
+  // The entry of `person_id`, to be changed: from the cache, else read from the store, else
+  // created.
   absl::StatusOr<views::v1::PersonEntry*> EntryFor(Txn& txn, const std::string& person_id);
-  // The concern/ and enquiry/ maps, through the batch cache; "" when unknown.
+  // The concern/ and enquiry/ maps, through the cache; "" when unknown.
   absl::StatusOr<std::string> Lookup(Txn& txn, const std::string& key);
-  void Link(Txn& txn, const std::string& key, const std::string& value);
+  // Records a map entry (written in Flush when it changed).
+  void Link(const std::string& key, const std::string& value);
   // Replaces the person's details, moving their identifier and name keys.
   absl::Status SetDetails(Txn& txn, views::v1::PersonEntry& entry,
                           const common::v1::AdultDetails& details);
@@ -60,12 +68,13 @@ class PersonIndexProjection final : public Projection {
   absl::Status ApplyCaseEvent(const eventstore::RecordedEvent& record,
                               const events::v1::Event& event, Txn& txn);
 
-  // Live for one batch only (cleared in Flush and Reset); map keys are the store keys.
-  // Messages live on the arena, reset after each batch: decoding a batch's messages and
-  // dropping them costs no malloc/free per field.
-  google::protobuf::Arena arena_;
-  absl::flat_hash_map<std::string, views::v1::PersonEntry*> persons_;
-  absl::flat_hash_map<std::string, std::string> maps_;
+  // Keyed by person id and by store key ("concern/..", "enquiry/.."); dirty entries are
+  // written in Flush.
+  RecordCache<views::v1::PersonEntry> persons_;
+  RecordCache<std::string> maps_;
+  // The position after the last event folded: an event before it means the batch is being
+  // folded again (after a failed write), so the cache no longer matches the store.
+  int64_t next_position_ = 0;
 };
 
 // The person's entry; nullopt when unknown.
