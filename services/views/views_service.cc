@@ -124,6 +124,18 @@ struct Recorded {
   int64_t position = -1;
 };
 
+common::v1::Relationship ViewsService::RelationshipOf(const views::v1::CaseFile& file,
+                                                      const domain::Caller& caller) const {
+  return policy::RelationshipTo(file.parties(), caller.agency_id, host_asc_agency_ids_);
+}
+
+policy::Decision ViewsService::Decide(const views::v1::CaseFile& file, const Read& read,
+                                      common::v1::Relationship relationship) const {
+  return agreement_.Evaluate(
+      ViewerOf(read.caller), read.purpose,
+      policy::CaseAccess{relationship, file.consent_to_share(), file.override_grounds_size() > 0});
+}
+
 // Appends the disclosure record and waits until it is durable: no answer without it.
 static absl::StatusOr<Recorded> RecordDisclosure(eventstore::EventLog& log,
                                                     const domain::Caller& caller, absl::Time now,
@@ -167,6 +179,19 @@ grpc::Status ViewsService::GetCase(grpc::ServerContext* context,
 
 namespace {
 
+// Who leads the case and how to reach them: the lead agency (or the MASH before a lead is
+// named) with its duty numbers from the partnership.
+void FillContactRoutes(const CaseFile& file, const Partnership& partnership,
+                       views::v1::ContactRoutes& contact) {
+  contact = file.contact();
+  if (contact.lead_agency_id().empty()) contact.set_lead_agency_id(file.parties().mash_agency_id());
+  if (const config::v1::Agency* agency = partnership.FindAgency(contact.lead_agency_id())) {
+    contact.set_lead_agency_name(agency->name());
+    contact.set_duty_office_hours(agency->duty_office_hours());
+    contact.set_duty_out_of_hours(agency->duty_out_of_hours());
+  }
+}
+
 // Copies into `view` the categories `decision` permits, filling contact routes from the
 // partnership and identity from the person index.
 struct Redaction {
@@ -187,17 +212,7 @@ void CopyPermitted(const CaseFile& file, const views::v1::PersonEntry* person,
     }
   }
   if (decision.Permits(INFORMATION_CATEGORY_CONTACT_ROUTES)) {
-    views::v1::ContactRoutes* contact = view.mutable_contact();
-    *contact = file.contact();
-    const std::string& lead = !file.contact().lead_agency_id().empty()
-                                  ? file.contact().lead_agency_id()
-                                  : file.parties().mash_agency_id();
-    if (contact->lead_agency_id().empty()) contact->set_lead_agency_id(lead);
-    if (const config::v1::Agency* agency = partnership.FindAgency(lead)) {
-      contact->set_lead_agency_name(agency->name());
-      contact->set_duty_office_hours(agency->duty_office_hours());
-      contact->set_duty_out_of_hours(agency->duty_out_of_hours());
-    }
+    FillContactRoutes(file, partnership, *view.mutable_contact());
   }
   if (decision.Permits(INFORMATION_CATEGORY_CONCERN_SUMMARY)) *view.mutable_summary() = file.summary();
   if (decision.Permits(INFORMATION_CATEGORY_NARRATIVE)) *view.mutable_narrative() = file.narrative();
@@ -275,11 +290,8 @@ absl::Status ViewsService::GetCaseImpl(const grpc::ServerContextBase& context,
   if (!file) return absl::NotFoundError(absl::StrCat("concern ", concern_id, " is not known"));
 
   const policy::Viewer viewer = ViewerOf(read.caller);
-  const Relationship relationship =
-      policy::RelationshipTo(file->parties(), read.caller.agency_id, host_asc_agency_ids_);
-  const policy::Decision decision = agreement_.Evaluate(
-      viewer, read.purpose,
-      policy::CaseAccess{relationship, file->consent_to_share(), file->override_grounds_size() > 0});
+  const Relationship relationship = RelationshipOf(*file, read.caller);
+  const policy::Decision decision = Decide(*file, read, relationship);
   if (!decision.any()) {
     return absl::PermissionDeniedError(absl::StrCat(
         "the information sharing agreement (version ", agreement_.version(), ") lets ",
@@ -432,8 +444,7 @@ absl::Status ViewsService::LookupPersonImpl(const grpc::ServerContextBase& conte
       }
       HUB_ASSIGN_OR_RETURN(std::optional<CaseFile> file,
                            projections::LoadCaseFile(store, c.concern_id()));
-      if (file && policy::RelationshipTo(file->parties(), read.caller.agency_id,
-                                         host_asc_agency_ids_) != common::v1::RELATIONSHIP_NONE) {
+      if (file && RelationshipOf(*file, read.caller) != common::v1::RELATIONSHIP_NONE) {
         open->set_concern_id(c.concern_id());
       }
     }
@@ -474,11 +485,8 @@ absl::Status ViewsService::GetPersonImpl(const grpc::ServerContextBase& context,
   for (const views::v1::PersonCase& c : person->cases()) {
     HUB_ASSIGN_OR_RETURN(std::optional<CaseFile> file, projections::LoadCaseFile(store, c.concern_id()));
     if (!file) continue;
-    const Relationship relationship =
-        policy::RelationshipTo(file->parties(), read.caller.agency_id, host_asc_agency_ids_);
-    const policy::Decision decision = agreement_.Evaluate(
-        viewer, read.purpose,
-        policy::CaseAccess{relationship, file->consent_to_share(), file->override_grounds_size() > 0});
+    const Relationship relationship = RelationshipOf(*file, read.caller);
+    const policy::Decision decision = Decide(*file, read, relationship);
     const bool summary = decision.Permits(common::v1::INFORMATION_CATEGORY_CONCERN_SUMMARY);
     const bool contact = decision.Permits(common::v1::INFORMATION_CATEGORY_CONTACT_ROUTES);
     identity = identity || decision.Permits(common::v1::INFORMATION_CATEGORY_IDENTITY);
@@ -495,16 +503,7 @@ absl::Status ViewsService::GetPersonImpl(const grpc::ServerContextBase& context,
       disclosed.push_back(common::v1::INFORMATION_CATEGORY_CONCERN_SUMMARY);
     }
     if (contact) {
-      views::v1::ContactRoutes* routes = view->mutable_contact();
-      *routes = file->contact();
-      const std::string& lead =
-          !routes->lead_agency_id().empty() ? routes->lead_agency_id() : file->parties().mash_agency_id();
-      routes->set_lead_agency_id(lead);
-      if (const config::v1::Agency* agency = deps_.partnership.FindAgency(lead)) {
-        routes->set_lead_agency_name(agency->name());
-        routes->set_duty_office_hours(agency->duty_office_hours());
-        routes->set_duty_out_of_hours(agency->duty_out_of_hours());
-      }
+      FillContactRoutes(*file, deps_.partnership, *view->mutable_contact());
       disclosed.push_back(common::v1::INFORMATION_CATEGORY_CONTACT_ROUTES);
     }
     bases.insert(bases.end(), decision.lawful_bases.begin(), decision.lawful_bases.end());
@@ -581,8 +580,7 @@ absl::Status ViewsService::PersonLogImpl(
   for (const views::v1::PersonCase& c : person->cases()) {
     HUB_ASSIGN_OR_RETURN(std::optional<CaseFile> file, projections::LoadCaseFile(store, c.concern_id()));
     if (!file) continue;
-    relationship = Stronger(relationship, policy::RelationshipTo(file->parties(), read.caller.agency_id,
-                                                                 host_asc_agency_ids_));
+    relationship = Stronger(relationship, RelationshipOf(*file, read.caller));
     consent = consent && file->consent_to_share();
     override_recorded = override_recorded || file->override_grounds_size() > 0;
   }
@@ -642,8 +640,7 @@ absl::Status ViewsService::ExportSubjectAccessImpl(
   for (const views::v1::PersonCase& c : person->cases()) {
     HUB_ASSIGN_OR_RETURN(std::optional<CaseFile> file, projections::LoadCaseFile(store, c.concern_id()));
     if (!file) continue;
-    const Relationship relationship =
-        policy::RelationshipTo(file->parties(), read.caller.agency_id, host_asc_agency_ids_);
+    const Relationship relationship = RelationshipOf(*file, read.caller);
     const policy::Decision decision = agreement_.Evaluate(
         viewer, read.purpose, policy::CaseAccess{relationship, true, false});
     if (!decision.any()) {

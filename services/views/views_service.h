@@ -63,6 +63,12 @@ class ViewsService final : public api::v1::Views::Service {
                                  const api::v1::ReadHeader& header, std::string_view method,
                                  bool purpose_required);
 
+  // The caller's agency's relationship to the case, and what the agreement lets it see.
+  common::v1::Relationship RelationshipOf(const views::v1::CaseFile& file,
+                                          const domain::Caller& caller) const;
+  policy::Decision Decide(const views::v1::CaseFile& file, const Read& read,
+                          common::v1::Relationship relationship) const;
+
   absl::Status GetCaseImpl(const grpc::ServerContextBase& context,
                            const api::v1::GetCaseRequest& request,
                            api::v1::GetCaseResponse& response);
