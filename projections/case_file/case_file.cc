@@ -649,14 +649,9 @@ void CaseFileProjection::Reset() {
 
 absl::StatusOr<std::optional<vv1::CaseFile>> LoadCaseFile(eventstore::KvStore& store,
                                                           const std::string& concern_id) {
-  HUB_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                       store.Get(DataKey(kCaseFileName, CaseKey(concern_id))));
-  if (!bytes) return std::nullopt;
   vv1::CaseFile file;
-  if (!file.ParseFromString(*bytes)) {
-    return absl::DataLossError(absl::StrCat("case file of concern ", concern_id,
-                                            " cannot be parsed"));
-  }
+  HUB_ASSIGN_OR_RETURN(bool found, ReadMessage(store, kCaseFileName, CaseKey(concern_id), &file));
+  if (!found) return std::nullopt;
   return file;
 }
 

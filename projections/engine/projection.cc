@@ -114,13 +114,30 @@ absl::StatusOr<std::optional<std::string>> Txn::Get(std::string_view key) {
   return store_.Get(absl::StrCat(prefix_, A(key)));
 }
 
-absl::StatusOr<bool> Txn::GetMessage(std::string_view key, google::protobuf::MessageLite* out) {
-  HUB_ASSIGN_OR_RETURN(std::optional<std::string> value, Get(key));
+namespace {
+
+// Parses a stored record; kDataLoss names the key.
+absl::StatusOr<bool> ParseStored(const std::optional<std::string>& value, std::string_view key,
+                                 google::protobuf::MessageLite* out) {
   if (!value) return false;
   if (!out->ParseFromString(*value)) {
-    return absl::DataLossError(absl::StrCat("read model key ", prefix_, A(key), " cannot be parsed"));
+    return absl::DataLossError(absl::StrCat("read model key ", A(key), " cannot be parsed"));
   }
   return true;
+}
+
+}  // namespace
+
+absl::StatusOr<bool> Txn::GetMessage(std::string_view key, google::protobuf::MessageLite* out) {
+  HUB_ASSIGN_OR_RETURN(std::optional<std::string> value, Get(key));
+  return ParseStored(value, absl::StrCat(prefix_, A(key)), out);
+}
+
+absl::StatusOr<bool> ReadMessage(KvStore& store, std::string_view name, std::string_view key,
+                                 google::protobuf::MessageLite* out) {
+  const std::string full = DataKey(name, key);
+  HUB_ASSIGN_OR_RETURN(std::optional<std::string> value, store.Get(full));
+  return ParseStored(value, full, out);
 }
 
 void Txn::Put(std::string_view key, std::string value) {

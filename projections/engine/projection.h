@@ -148,6 +148,12 @@ class ProjectionEngine {
 [[nodiscard]] absl::StatusOr<std::string> Digest(eventstore::KvStore& store,
                                                  std::string_view name);
 
+// Reads projection `name`'s `key` into `out`: false when absent, kDataLoss when unparseable.
+// The one way queries read a record, as Txn::GetMessage is for folds.
+[[nodiscard]] absl::StatusOr<bool> ReadMessage(eventstore::KvStore& store, std::string_view name,
+                                               std::string_view key,
+                                               google::protobuf::MessageLite* out);
+
 // The checkpoint stored for `name` (0 when none).
 [[nodiscard]] absl::StatusOr<int64_t> ReadCheckpoint(eventstore::KvStore& store,
                                                      std::string_view name);

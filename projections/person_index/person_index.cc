@@ -430,14 +430,10 @@ void PersonIndexProjection::Reset() {
 
 absl::StatusOr<std::optional<vv1::PersonEntry>> LoadPerson(eventstore::KvStore& store,
                                                            const std::string& person_id) {
-  HUB_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                       store.Get(DataKey(kPersonIndexName, PersonKey(person_id))));
-  if (!bytes) return std::nullopt;
   vv1::PersonEntry entry;
-  if (!entry.ParseFromString(*bytes)) {
-    return absl::DataLossError(absl::StrCat("person index entry ", person_id,
-                                            " cannot be parsed"));
-  }
+  HUB_ASSIGN_OR_RETURN(bool found,
+                       ReadMessage(store, kPersonIndexName, PersonKey(person_id), &entry));
+  if (!found) return std::nullopt;
   return entry;
 }
 

@@ -122,15 +122,8 @@ class Facts {
  public:
   explicit Facts(KvStore& store) : store_(store) {}
 
-  template <typename Message>
-  absl::StatusOr<bool> Get(const std::string& key, Message* out) {
-    HUB_ASSIGN_OR_RETURN(std::optional<std::string> value,
-                         store_.Get(DataKey(SacProjection::kName, key)));
-    if (!value) return false;
-    if (!out->ParseFromString(*value)) {
-      return absl::DataLossError(absl::StrCat("SAC record ", key, " cannot be parsed"));
-    }
-    return true;
+  absl::StatusOr<bool> Get(const std::string& key, google::protobuf::MessageLite* out) {
+    return ReadMessage(store_, SacProjection::kName, key, out);
   }
 
   // The person record as it stands, else `fallback` (the details the referrer gave).
