@@ -105,9 +105,11 @@ ConcernState Evolve(ConcernState state, const Event& event) {
       state.previous_concern_ids.assign(raised.previous_concern_ids().begin(),
                                         raised.previous_concern_ids().end());
       state.episode = raised.episode();
+      state.raised_by_agency_id = event.actor().agency_id();
       break;
     }
     case Event::kConcernTriaged:
+      state.mash_agency_id = event.actor().agency_id();
       state.rating = event.concern_triaged().rating();
       state.decision_due_at = FromTimestamp(event.concern_triaged().decision_due_at());
       break;
@@ -134,6 +136,14 @@ ConcernState Evolve(ConcernState state, const Event& event) {
     }
     case Event::kReferrerFeedbackRecorded:
       ++state.feedback_count;
+      break;
+    case Event::kCaseRestricted:
+      state.restricted = true;
+      state.restricted_by_agency_id = event.case_restricted().owner_agency_id();
+      break;
+    case Event::kCaseRestrictionLifted:
+      state.restricted = false;
+      state.restricted_by_agency_id.clear();
       break;
     default:
       break;  // events of other streams do not change a concern
@@ -468,6 +478,66 @@ absl::StatusOr<std::vector<Event>> Decide(const ConcernState& state,
   }
   recorded->set_justification(command.justification);
   recorded->set_adults_words(command.adults_words);
+  return std::vector<Event>{std::move(event)};
+}
+
+absl::StatusOr<std::vector<Event>> Decide(const ConcernState& state, const RestrictCase& command) {
+  const Caller& caller = command.ctx.caller;
+  // Restricting decides who is told of every read: a manager's decision, not a practitioner's.
+  if (!caller.HasRole(common::v1::ROLE_SAFEGUARDING_MANAGER)) {
+    return RoleRequired(Label(common::v1::ROLE_SAFEGUARDING_MANAGER), "restricting a case");
+  }
+  if (absl::Status exists = RequireConcern(state); !exists.ok()) return exists;
+  // Only an agency holding the case knows why it must be watched (UK GDPR Art 5(1)(f)).
+  if (command.relationship != common::v1::RELATIONSHIP_LEAD &&
+      command.relationship != common::v1::RELATIONSHIP_INVOLVED_PARTNER) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "restricting a case: ", caller.agency_id,
+        " is not connected to this case (only the lead agency or an involved partner may "
+        "restrict it)"));
+  }
+  if (command.reason_kind == common::v1::RESTRICTION_REASON_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        "reason_kind: required (member of staff, high-profile person, police investigation, "
+        "other)");
+  }
+  // The owner is told of every read, so the reason for that intrusion is kept.
+  if (Blank(command.reason)) return absl::InvalidArgumentError("reason: required");
+  // One owner at a time, so that there is one agency answerable for the restriction.
+  if (state.restricted) {
+    if (state.restricted_by_agency_id == caller.agency_id) {
+      return Refused("this case is already restricted by your agency");
+    }
+    return Refused(absl::StrCat("this case is already restricted by ", state.restricted_by_agency_id,
+                                ": ask its safeguarding manager, who is told of every read"));
+  }
+  Event event = NewEvent(command.ctx);
+  events::v1::CaseRestricted* restricted = event.mutable_case_restricted();
+  restricted->set_reason_kind(command.reason_kind);
+  restricted->set_reason(command.reason);
+  restricted->set_owner_agency_id(caller.agency_id);
+  return std::vector<Event>{std::move(event)};
+}
+
+absl::StatusOr<std::vector<Event>> Decide(const ConcernState& state,
+                                          const LiftCaseRestriction& command) {
+  const Caller& caller = command.ctx.caller;
+  if (!caller.HasRole(common::v1::ROLE_SAFEGUARDING_MANAGER)) {
+    return RoleRequired(Label(common::v1::ROLE_SAFEGUARDING_MANAGER), "lifting a restriction");
+  }
+  if (absl::Status exists = RequireConcern(state); !exists.ok()) return exists;
+  if (!state.restricted) return Refused("this case is not restricted");
+  // The owner knows why it restricted the case; nobody else may end its oversight.
+  if (state.restricted_by_agency_id != caller.agency_id) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "lifting a restriction: the case is restricted by ", state.restricted_by_agency_id,
+        "; only that agency may lift it"));
+  }
+  if (Blank(command.reason)) return absl::InvalidArgumentError("reason: required");
+  Event event = NewEvent(command.ctx);
+  events::v1::CaseRestrictionLifted* lifted = event.mutable_case_restriction_lifted();
+  lifted->set_reason(command.reason);
+  lifted->set_owner_agency_id(state.restricted_by_agency_id);
   return std::vector<Event>{std::move(event)};
 }
 

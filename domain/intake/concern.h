@@ -46,6 +46,11 @@ struct ConcernState {
   common::v1::ThresholdRoute route = common::v1::THRESHOLD_ROUTE_UNSPECIFIED;
   std::string enquiry_id;  // set when the decision opened an enquiry
   int feedback_count = 0;  // feedback to the referrer recorded (with the decision or after)
+  std::string raised_by_agency_id;  // the agency that raised it (an involved partner)
+  std::string mash_agency_id;       // the agency that triaged it last (lead before a lead)
+  // Restricted (CaseRestricted, not lifted since): the owner is told of reads by others.
+  bool restricted = false;
+  std::string restricted_by_agency_id;
 };
 
 ConcernState Evolve(ConcernState state, const events::v1::Event& event);
@@ -127,6 +132,23 @@ struct RecordSharingConsent {
   std::string adults_words;
 };
 
+// Flags the case as restricted (a member of staff, a high-profile person, a police
+// investigation). `relationship` is the caller's agency's relationship to the case as its
+// streams stand (the service computes it with policy::RelationshipTo); only the lead or an
+// involved partner may restrict, and the flagging agency becomes the restriction's owner.
+struct RestrictCase {
+  CommandContext ctx;
+  common::v1::Relationship relationship = common::v1::RELATIONSHIP_UNSPECIFIED;
+  common::v1::RestrictionReason reason_kind = common::v1::RESTRICTION_REASON_UNSPECIFIED;
+  std::string reason;
+};
+
+// Lifts the caller's agency's restriction, with a reason.
+struct LiftCaseRestriction {
+  CommandContext ctx;
+  std::string reason;
+};
+
 // Errors, for every Decide: kFailedPrecondition when a rule refuses (the message says what to
 // do), kPermissionDenied when the caller lacks the role the law gives the step, kNotFound
 // when the concern (or a named request) does not exist.
@@ -142,6 +164,10 @@ absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
                                                       const RecordReferrerFeedback& command);
 absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
                                                       const RecordSharingConsent& command);
+absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
+                                                      const RestrictCase& command);
+absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
+                                                      const LiftCaseRestriction& command);
 
 // What a threshold decision writes: the concern's events, and for an enquiry route the
 // EnquiryOpened event of the new stream enquiry-<enquiry_id>.

@@ -736,6 +736,129 @@ TEST(ReferrerFeedbackTest, Rules) {
             });
 }
 
+// ---- RestrictCase / LiftCaseRestriction ----
+
+Event RestrictedBy(const std::string& agency) {
+  Event event = NewEvent(Ctx({common::v1::ROLE_SAFEGUARDING_MANAGER}, agency));
+  event.mutable_case_restricted()->set_reason_kind(common::v1::RESTRICTION_REASON_MEMBER_OF_STAFF);
+  event.mutable_case_restricted()->set_reason("The adult works in our MASH.");
+  event.mutable_case_restricted()->set_owner_agency_id(agency);
+  return event;
+}
+
+TEST(RestrictCaseTest, Rules) {
+  RestrictCase base{Manager(), common::v1::RELATIONSHIP_LEAD,
+                    common::v1::RESTRICTION_REASON_POLICE_INVESTIGATION,
+                    "Her son is a serving officer under investigation."};
+  RunCases<RestrictCase>(
+      base,
+      {
+          {"the lead's safeguarding manager restricts and owns the restriction",
+           {Raised(), Triaged()},
+           nullptr,
+           {.events =
+                [](const std::vector<Event>& events) {
+                  ASSERT_THAT(events, SizeIs(1));
+                  const events::v1::CaseRestricted& r = events[0].case_restricted();
+                  EXPECT_EQ(r.owner_agency_id(), "asc-northshire");
+                  EXPECT_EQ(r.reason_kind(), common::v1::RESTRICTION_REASON_POLICE_INVESTIGATION);
+                  EXPECT_EQ(r.reason(), "Her son is a serving officer under investigation.");
+                }}},
+          {"an involved partner may restrict",
+           {Raised()},
+           [](RestrictCase& c) {
+             c.ctx = Ctx({common::v1::ROLE_SAFEGUARDING_MANAGER}, "police-northshire",
+                         common::v1::AGENCY_KIND_POLICE);
+             c.relationship = common::v1::RELATIONSHIP_INVOLVED_PARTNER;
+           },
+           {.events =
+                [](const std::vector<Event>& events) {
+                  EXPECT_EQ(events[0].case_restricted().owner_agency_id(), "police-northshire");
+                }}},
+          {"a research partner may not",
+           {Raised(), Triaged()},
+           [](RestrictCase& c) { c.relationship = common::v1::RELATIONSHIP_RESEARCH_PARTNER; },
+           {absl::StatusCode::kPermissionDenied, "not connected to this case"}},
+          {"an agency with no part may not",
+           {Raised(), Triaged()},
+           [](RestrictCase& c) { c.relationship = common::v1::RELATIONSHIP_NONE; },
+           {absl::StatusCode::kPermissionDenied, "not connected to this case"}},
+          {"needs a safeguarding manager",
+           {Raised(), Triaged()},
+           [](RestrictCase& c) { c.ctx = Triager(); },
+           {absl::StatusCode::kPermissionDenied, "Safeguarding manager"}},
+          {"needs the concern",
+           {},
+           nullptr,
+           {absl::StatusCode::kNotFound, "concern_id"}},
+          {"needs the kind of reason",
+           {Raised()},
+           [](RestrictCase& c) { c.reason_kind = common::v1::RESTRICTION_REASON_UNSPECIFIED; },
+           {absl::StatusCode::kInvalidArgument, "reason_kind: required"}},
+          {"needs the reason in words",
+           {Raised()},
+           [](RestrictCase& c) { c.reason = "   "; },
+           {absl::StatusCode::kInvalidArgument, "reason: required"}},
+          {"one owner at a time",
+           {Raised(), RestrictedBy("police-northshire")},
+           nullptr,
+           {absl::StatusCode::kFailedPrecondition, "already restricted by police-northshire"}},
+          {"restricting again is refused",
+           {Raised(), RestrictedBy("asc-northshire")},
+           nullptr,
+           {absl::StatusCode::kFailedPrecondition, "already restricted by your agency"}},
+      });
+}
+
+TEST(LiftCaseRestrictionTest, Rules) {
+  LiftCaseRestriction base{Manager(), "The investigation has ended."};
+  RunCases<LiftCaseRestriction>(
+      base,
+      {
+          {"the owner lifts it",
+           {Raised(), RestrictedBy("asc-northshire")},
+           nullptr,
+           {.events =
+                [](const std::vector<Event>& events) {
+                  ASSERT_THAT(events, SizeIs(1));
+                  EXPECT_EQ(events[0].case_restriction_lifted().owner_agency_id(),
+                            "asc-northshire");
+                  EXPECT_EQ(events[0].case_restriction_lifted().reason(),
+                            "The investigation has ended.");
+                }}},
+          {"another agency may not",
+           {Raised(), RestrictedBy("police-northshire")},
+           nullptr,
+           {absl::StatusCode::kPermissionDenied, "only that agency may lift it"}},
+          {"nothing to lift",
+           {Raised()},
+           nullptr,
+           {absl::StatusCode::kFailedPrecondition, "not restricted"}},
+          {"needs a reason",
+           {Raised(), RestrictedBy("asc-northshire")},
+           [](LiftCaseRestriction& c) { c.reason = ""; },
+           {absl::StatusCode::kInvalidArgument, "reason: required"}},
+          {"needs a safeguarding manager",
+           {Raised(), RestrictedBy("asc-northshire")},
+           [](LiftCaseRestriction& c) { c.ctx = Triager(); },
+           {absl::StatusCode::kPermissionDenied, "Safeguarding manager"}},
+      });
+}
+
+TEST(ConcernEvolveTest, RestrictionIsHeldUntilLiftedAndPartiesAreKept) {
+  Event lifted = NewEvent(Manager());
+  lifted.mutable_case_restriction_lifted()->set_reason("ended");
+  lifted.mutable_case_restriction_lifted()->set_owner_agency_id("asc-northshire");
+  ConcernState state = Fold({Raised(), Triaged(), RestrictedBy("asc-northshire")});
+  EXPECT_TRUE(state.restricted);
+  EXPECT_EQ(state.restricted_by_agency_id, "asc-northshire");
+  EXPECT_EQ(state.raised_by_agency_id, "asc-northshire");  // Raised() is stamped by the ASC ctx
+  EXPECT_EQ(state.mash_agency_id, "asc-northshire");
+  state = Evolve(state, lifted);
+  EXPECT_FALSE(state.restricted);
+  EXPECT_EQ(state.restricted_by_agency_id, "");
+}
+
 // ---- Evolve ----
 
 TEST(ConcernEvolveTest, FoldsTheConcernsLife) {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "domain/common/envelope.h"
 #include "domain/enquiry/advocacy.h"
 
 namespace hub::projections {
@@ -508,6 +509,40 @@ bool OnEnquiryEvent(vv1::CaseFile& file, const ev1::Event& event) {
   }
 }
 
+// ---- access: restriction (concern-<id>) and break-glass grants (emergency-access-<id>) ----
+
+void OnRestriction(vv1::CaseFile& file, const ev1::Event& event) {
+  vv1::CaseAccessControls* access = file.mutable_access();
+  if (event.has_case_restricted()) {
+    const ev1::CaseRestricted& r = event.case_restricted();
+    access->set_restricted(true);
+    access->set_restricted_by_agency_id(r.owner_agency_id().empty() ? event.actor().agency_id()
+                                                                    : r.owner_agency_id());
+    access->set_restriction_reason_kind(r.reason_kind());
+    access->set_restriction_reason(r.reason());
+    *access->mutable_restricted_at() = event.occurred_at();
+    return;
+  }
+  access->set_restricted(false);
+  access->clear_restricted_by_agency_id();
+  access->clear_restriction_reason_kind();
+  access->clear_restriction_reason();
+  access->clear_restricted_at();
+}
+
+void OnEmergencyAccessGranted(vv1::CaseFile& file, const ev1::Event& event, int64_t position) {
+  const ev1::EmergencyAccessGranted& g = event.emergency_access_granted();
+  vv1::EmergencyGrant* grant = file.mutable_access()->add_grants();
+  grant->set_grant_id(g.grant_id());
+  grant->set_agency_id(g.agency_id());
+  grant->set_user_id(g.user_id());
+  grant->set_reason(g.reason());
+  *grant->mutable_granted_at() = g.granted_at();
+  *grant->mutable_expires_at() = g.expires_at();
+  grant->set_position(position);
+  grant->set_purpose(g.purpose());
+}
+
 bool IsEnquiryEvent(const ev1::Event& event) {
   const int field = static_cast<int>(event.payload_case());
   // enquiry-<id> payloads are numbered 50..99 in events.proto.
@@ -580,7 +615,12 @@ absl::Status CaseFileProjection::Apply(const eventstore::RecordedEvent& record,
       case ev1::Event::kThresholdDecisionMade:
       case ev1::Event::kReferrerFeedbackRecorded:
       case ev1::Event::kSharingConsentRecorded:
+      case ev1::Event::kCaseRestricted:
+      case ev1::Event::kCaseRestrictionLifted:
         concern_id = StreamId(record.stream, "concern-");
+        break;
+      case ev1::Event::kEmergencyAccessGranted:
+        concern_id = event.emergency_access_granted().concern_id();
         break;
       default:
         return absl::OkStatus();  // person, identifier, disclosure and agreement events
@@ -615,6 +655,13 @@ absl::Status CaseFileProjection::Apply(const eventstore::RecordedEvent& record,
       break;
     case ev1::Event::kSharingConsentRecorded:
       OnSharingConsent(*file, event);
+      break;
+    case ev1::Event::kCaseRestricted:
+    case ev1::Event::kCaseRestrictionLifted:
+      OnRestriction(*file, event);
+      break;
+    case ev1::Event::kEmergencyAccessGranted:
+      OnEmergencyAccessGranted(*file, event, record.position.value());
       break;
     case ev1::Event::kEnquiryOpened:
       OnEnquiryOpened(*file, event);
@@ -658,6 +705,27 @@ absl::StatusOr<std::optional<vv1::CaseFile>> LoadCaseFile(eventstore::KvStore& s
 absl::StatusOr<std::optional<std::string>> ConcernForEnquiry(eventstore::KvStore& store,
                                                              const std::string& enquiry_id) {
   return store.Get(DataKey(kCaseFileName, EnquiryKey(enquiry_id)));
+}
+
+EmergencyGrants FindEmergencyGrants(const vv1::CaseFile& file, const std::string& agency_id,
+                                    const std::string& user_id, absl::Time now) {
+  EmergencyGrants found;
+  if (agency_id.empty() || user_id.empty()) return found;
+  for (const vv1::EmergencyGrant& grant : file.access().grants()) {
+    if (grant.agency_id() != agency_id || grant.user_id() != user_id) continue;
+    const absl::Time expires = domain::FromTimestamp(grant.expires_at());
+    if (now < expires) {
+      // Of several live grants, the one lasting longest answers.
+      if (found.active == nullptr ||
+          expires > domain::FromTimestamp(found.active->expires_at())) {
+        found.active = &grant;
+      }
+    } else if (found.expired == nullptr ||
+               expires > domain::FromTimestamp(found.expired->expires_at())) {
+      found.expired = &grant;
+    }
+  }
+  return found;
 }
 
 }  // namespace hub::projections

@@ -2,6 +2,11 @@
 // concern-<id> stream and the enquiry-<id> stream of the enquiry it led to (advocacy
 // included), every field grouped by information category for the Views service to redact.
 //
+// The case's access controls (CaseFile.access) come from CaseRestricted / CaseRestrictionLifted
+// on the concern stream and EmergencyAccessGranted on emergency-access-<concern_id>: every grant
+// is kept; whether one is live is judged at read time (FindEmergencyGrants), as a projection
+// reads no clock.
+//
 // Keys (under "p/case_file/"):
 //   case/<concern_id>      -> hub.views.v1.CaseFile
 //   enquiry/<enquiry_id>   -> concern_id (from ThresholdDecisionMade or EnquiryOpened, whichever
@@ -21,6 +26,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "eventstore/kv_store.h"
 #include "hub/views/v1/case_file.pb.h"
 #include "projections/engine/record_cache.h"
@@ -62,6 +68,16 @@ class CaseFileProjection final : public Projection {
 // The case file of a concern; nullopt when the concern is unknown.
 [[nodiscard]] absl::StatusOr<std::optional<views::v1::CaseFile>> LoadCaseFile(
     eventstore::KvStore& store, const std::string& concern_id);
+
+// The break-glass grants of one practitioner (agency + user) on a case, judged at `now`: the
+// live grant lasting longest, and otherwise the one that expired last (so that a refusal can
+// name the expiry). Pointers into `file`; null when there is none.
+struct EmergencyGrants {
+  const views::v1::EmergencyGrant* active = nullptr;
+  const views::v1::EmergencyGrant* expired = nullptr;
+};
+EmergencyGrants FindEmergencyGrants(const views::v1::CaseFile& file, const std::string& agency_id,
+                                    const std::string& user_id, absl::Time now);
 
 // The concern an enquiry was opened for; nullopt when the enquiry is unknown.
 [[nodiscard]] absl::StatusOr<std::optional<std::string>> ConcernForEnquiry(

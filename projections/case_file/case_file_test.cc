@@ -503,6 +503,83 @@ TEST(CaseFileProjectionTest, DecisionWithoutEnquiryAndUnknownIds) {
   EXPECT_FALSE(no_enquiry->has_value());
 }
 
+ev1::Event Restricted(CaseLog& log, const clt::Agency& owner) {
+  ev1::Event event = log.By(owner, cv1::ROLE_SAFEGUARDING_MANAGER);
+  event.mutable_case_restricted()->set_reason_kind(cv1::RESTRICTION_REASON_MEMBER_OF_STAFF);
+  event.mutable_case_restricted()->set_reason("She works in our MASH.");
+  event.mutable_case_restricted()->set_owner_agency_id(owner.id);
+  return event;
+}
+
+// Appends a break-glass grant to `concern` for `agency`'s user, lasting `hours` from now.
+int64_t Grant(CaseLog& log, const std::string& concern, const clt::Agency& agency,
+              const std::string& grant_id, int hours) {
+  ev1::Event event = log.By(agency, cv1::ROLE_REFERRER);
+  ev1::EmergencyAccessGranted* g = event.mutable_emergency_access_granted();
+  g->set_grant_id(grant_id);
+  g->set_concern_id(concern);
+  g->set_person_id(kPerson);
+  g->set_agency_id(agency.id);
+  g->set_user_id(event.actor().user_id());
+  g->set_reason("Collapsed in A&E, need history of the risk now.");
+  *g->mutable_granted_at() = event.occurred_at();
+  *g->mutable_expires_at() = domain::ToTimestamp(log.now() + absl::Hours(hours));
+  g->set_lead_agency_id(clt::kAsc.id);
+  return log.Append(absl::StrCat("emergency-access-", concern), event);
+}
+
+TEST(CaseFileProjectionTest, RestrictionAndEmergencyGrantsAreFoldedForTheViews) {
+  CaseLog log;
+  CaseFileProjection projection;
+  clt::RaiseConcern(log, clt::kPolice, {.concern_id = kConcern, .person_id = kPerson});
+  log.Append(domain::ConcernStream(kConcern), Restricted(log, clt::kPolice));
+  const int64_t first = Grant(log, kConcern, clt::kAcute, "g-1", 1);
+  const absl::Time first_granted = log.now();
+  Grant(log, kConcern, clt::kAcute, "g-2", 3);
+  Grant(log, kConcern, clt::kHousing, "g-3", 3);
+  Fold(log, projection);
+
+  vv1::CaseFile file = Load(log, kConcern);
+  EXPECT_TRUE(file.access().restricted());
+  EXPECT_EQ(file.access().restricted_by_agency_id(), clt::kPolice.id);
+  EXPECT_EQ(file.access().restriction_reason_kind(), cv1::RESTRICTION_REASON_MEMBER_OF_STAFF);
+  EXPECT_EQ(file.access().restriction_reason(), "She works in our MASH.");
+  ASSERT_EQ(file.access().grants_size(), 3);
+  EXPECT_EQ(file.access().grants(0).grant_id(), "g-1");
+  EXPECT_EQ(file.access().grants(0).position(), first);
+  EXPECT_EQ(file.access().grants(0).user_id(), "u-trust-acute");
+  // The case itself is untouched by a grant: the views decide with it.
+  EXPECT_EQ(file.summary().status(), vv1::CASE_STATUS_AWAITING_TRIAGE);
+
+  // Judged at read time, per practitioner: the live grant lasting longest, else the last expired.
+  EmergencyGrants grants = FindEmergencyGrants(file, clt::kAcute.id, "u-trust-acute", log.now());
+  ASSERT_NE(grants.active, nullptr);
+  EXPECT_EQ(grants.active->grant_id(), "g-2");
+  grants = FindEmergencyGrants(file, clt::kAcute.id, "u-trust-acute",
+                               first_granted + absl::Hours(2));
+  ASSERT_NE(grants.active, nullptr);
+  EXPECT_EQ(grants.active->grant_id(), "g-2");
+  grants = FindEmergencyGrants(file, clt::kAcute.id, "u-trust-acute", log.now() + absl::Hours(4));
+  EXPECT_EQ(grants.active, nullptr);
+  ASSERT_NE(grants.expired, nullptr);
+  EXPECT_EQ(grants.expired->grant_id(), "g-2");
+  // Another user of the same agency holds nothing.
+  grants = FindEmergencyGrants(file, clt::kAcute.id, "someone-else", log.now());
+  EXPECT_EQ(grants.active, nullptr);
+  EXPECT_EQ(grants.expired, nullptr);
+  EXPECT_EQ(FindEmergencyGrants(file, clt::kAcute.id, "", log.now()).active, nullptr);
+
+  ev1::Event lifted = log.By(clt::kPolice, cv1::ROLE_SAFEGUARDING_MANAGER);
+  lifted.mutable_case_restriction_lifted()->set_reason("Investigation closed.");
+  lifted.mutable_case_restriction_lifted()->set_owner_agency_id(clt::kPolice.id);
+  log.Append(domain::ConcernStream(kConcern), lifted);
+  Fold(log, projection);
+  file = Load(log, kConcern);
+  EXPECT_FALSE(file.access().restricted());
+  EXPECT_TRUE(file.access().restricted_by_agency_id().empty());
+  EXPECT_EQ(file.access().grants_size(), 3);
+}
+
 // A log of several people and cases, interleaved, with every kind of event the two
 // projections fold.
 void WriteMixedLog(CaseLog& log) {
@@ -523,7 +600,10 @@ void WriteMixedLog(CaseLog& log) {
   *corrected.mutable_person_details_corrected()->mutable_details() =
       clt::Adult("Kenneth", "Smith", 1950, 1, 2, "NE2 1AA");
   log.Append(domain::PersonStream("p-2"), corrected);
+  log.Append(domain::ConcernStream("c-2"), Restricted(log, clt::kGp));
+  Grant(log, "c-3", clt::kAcute, "g-1", 3);
   clt::Conclude(log, kEnquiry);
+  Grant(log, kConcern, clt::kHousing, "g-2", 3);
   clt::Close(log, kEnquiry);
 }
 

@@ -14,10 +14,41 @@ std::string PositionKey(int64_t position) {
   return buffer;
 }
 
+// A break-glass grant is kept in the adult's log beside the reads it allowed: who asked, when,
+// why and until when, even if the grant was never used.
+void ApplyGrant(const eventstore::RecordedEvent& record, const events::v1::Event& event,
+                Txn& txn) {
+  const events::v1::EmergencyAccessGranted& g = event.emergency_access_granted();
+  if (g.person_id().empty()) return;
+  views::v1::DisclosureEntry entry;
+  entry.set_disclosure_id(g.grant_id());
+  *entry.mutable_at() = event.occurred_at();
+  entry.set_kind(common::v1::DISCLOSURE_KIND_EMERGENCY_ACCESS_GRANTED);
+  entry.set_agency_id(g.agency_id());
+  entry.set_agency_kind(event.actor().agency_kind());
+  entry.set_user_id(g.user_id());
+  entry.mutable_roles()->CopyFrom(event.actor().roles());
+  entry.set_concern_id(g.concern_id());
+  entry.set_purpose(g.purpose());
+  entry.set_relationship(common::v1::RELATIONSHIP_NONE);
+  entry.set_position(record.position.value());
+  entry.set_break_glass(true);
+  entry.set_grant_id(g.grant_id());
+  entry.set_break_glass_reason(g.reason());
+  *entry.mutable_grant_expires_at() = g.expires_at();
+  entry.set_restricted_by_agency_id(g.restricted_by_agency_id());
+  txn.PutMessage(absl::StrCat("person/", g.person_id(), "/", PositionKey(record.position.value())),
+                 entry);
+}
+
 }  // namespace
 
 absl::Status DisclosureLogProjection::Apply(const eventstore::RecordedEvent& record,
                                             const events::v1::Event& event, Txn& txn) {
+  if (event.has_emergency_access_granted()) {
+    ApplyGrant(record, event, txn);
+    return absl::OkStatus();
+  }
   if (!event.has_disclosure_recorded()) return absl::OkStatus();
   const events::v1::DisclosureRecorded& d = event.disclosure_recorded();
   views::v1::DisclosureEntry entry;
@@ -38,6 +69,11 @@ absl::Status DisclosureLogProjection::Apply(const eventstore::RecordedEvent& rec
   entry.mutable_override_grounds()->CopyFrom(d.override_grounds());
   entry.set_agreement_version(d.agreement_version());
   entry.set_position(record.position.value());
+  entry.set_break_glass(d.break_glass());
+  entry.set_grant_id(d.grant_id());
+  entry.set_break_glass_reason(d.break_glass_reason());
+  if (d.has_grant_expires_at()) *entry.mutable_grant_expires_at() = d.grant_expires_at();
+  entry.set_restricted_by_agency_id(d.restricted_by_agency_id());
   const std::string key =
       d.person_id().empty()
           ? absl::StrCat("unmatched/", PositionKey(record.position.value()))

@@ -2,6 +2,10 @@
 // lookup that found them — who (agency, user, roles), when, what categories, for what purpose,
 // under which lawful basis, with the consent status or override ground relied on.
 //
+// Break-glass: a case view under an emergency access grant says so, with the grant and its
+// reason; the grant itself (EmergencyAccessGranted) is an entry of kind
+// EMERGENCY_ACCESS_GRANTED, so the log shows a grant even if it was never used.
+//
 // Keys: "person/<person_id>/<position, 20 digits>" -> hub.views.v1.DisclosureEntry, in log
 // order; lookups that found no one are kept under "unmatched/<position>" (no person, no query:
 // only its hash). Thread-compatible; the query functions are thread-safe.

@@ -1,5 +1,6 @@
 #include "services/intake/mash_service.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -8,7 +9,10 @@
 #include "base/status_macros.h"
 #include "domain/common/refusal.h"
 #include "domain/common/streams.h"
+#include "domain/enquiry/enquiry.h"
 #include "domain/intake/concern.h"
+#include "hub/views/v1/case_file.pb.h"
+#include "policy/agreement.h"
 #include "services/common/command_request.h"
 #include "services/common/command_rules.h"
 #include "services/common/deadline.h"
@@ -72,12 +76,62 @@ absl::StatusOr<CommandOutcome> OpenEnquiry(CaseStore& store, const Event& opened
   return appended;
 }
 
+// Who is connected to the case as its streams now stand (the concern, and the enquiry it
+// opened): the same parties the case file projection folds, read from the streams so that a
+// restriction is decided on consistent state, not on a read model that may lag.
+absl::StatusOr<views::v1::CaseParties> PartiesFromStreams(CaseStore& store,
+                                                          const domain::intake::ConcernState& concern,
+                                                          absl::Time deadline) {
+  views::v1::CaseParties parties;
+  parties.set_raised_by_agency_id(concern.raised_by_agency_id);
+  parties.set_mash_agency_id(concern.mash_agency_id);
+  std::vector<std::string> research, involved;
+  for (const auto& [id, request] : concern.research) research.push_back(request.agency_id);
+  if (!concern.enquiry_id.empty()) {
+    HUB_ASSIGN_OR_RETURN(LoadedStream stream,
+                         store.Load(domain::EnquiryStream(concern.enquiry_id), deadline));
+    const domain::enquiry::EnquiryState enquiry = domain::enquiry::Fold(stream.events);
+    if (enquiry.lead) {
+      parties.set_lead_agency_id(enquiry.lead->lead_agency_id());
+      parties.set_responsible_agency_id(enquiry.lead->responsible_agency_id());
+    }
+    for (const domain::enquiry::ActionState& action : enquiry.actions) {
+      involved.push_back(action.action.owner_agency_id());
+    }
+    if (enquiry.protection_plan) {
+      for (const common::v1::PlanItem& item : enquiry.protection_plan->items()) {
+        involved.push_back(item.by_agency_id());
+      }
+    }
+    for (const domain::enquiry::AdvocacyReferral& referral : enquiry.advocacy.referrals) {
+      involved.push_back(referral.provider_agency_id);
+    }
+  }
+  for (auto* ids : {&research, &involved}) {
+    std::sort(ids->begin(), ids->end());
+    ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
+    ids->erase(std::remove(ids->begin(), ids->end(), std::string()), ids->end());
+  }
+  for (const std::string& id : research) parties.add_research_agency_ids(id);
+  for (const std::string& id : involved) parties.add_involved_agency_ids(id);
+  return parties;
+}
+
 }  // namespace
 
 MashService::MashService(const ServiceDeps& deps)
     : deps_(deps),
       store_(deps.log),
-      calendar_(deps.partnership.config().calendar(), deps.partnership.time_zone()) {}
+      calendar_(deps.partnership.config().calendar(), deps.partnership.time_zone()) {
+  const config::v1::Partnership& config = deps_.partnership.config();
+  for (const config::v1::Agency& agency : config.agencies()) {
+    if (agency.kind() == common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE &&
+        (agency.local_authority_code() == config.host_local_authority_code() ||
+         agency.local_authority_code().empty())) {
+      host_asc_agency_ids_.push_back(agency.agency_id());
+    }
+  }
+}
 
 grpc::Status MashService::TriageConcern(grpc::ServerContext* context,
                                         const api::v1::TriageConcernRequest* request,
@@ -217,6 +271,54 @@ absl::Status MashService::RecordSharingConsentImpl(
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
   HUB_ASSIGN_OR_RETURN(auto in, RecordSharingConsentFromProto(caller, request, deps_.clock.Now()));
   HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/RecordSharingConsent"));
+  HUB_ASSIGN_OR_RETURN(Applied applied,
+                       RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
+  ToProto(applied.outcome, response.mutable_result());
+  return absl::OkStatus();
+}
+
+grpc::Status MashService::RestrictCase(grpc::ServerContext* context,
+                                       const api::v1::RestrictCaseRequest* request,
+                                       api::v1::RestrictCaseResponse* response) {
+  return FinishCall(*context, RestrictCaseImpl(*context, *request, *response));
+}
+
+grpc::Status MashService::LiftCaseRestriction(grpc::ServerContext* context,
+                                              const api::v1::LiftCaseRestrictionRequest* request,
+                                              api::v1::LiftCaseRestrictionResponse* response) {
+  return FinishCall(*context, LiftCaseRestrictionImpl(*context, *request, *response));
+}
+
+absl::Status MashService::RestrictCaseImpl(const grpc::ServerContextBase& context,
+                                           const api::v1::RestrictCaseRequest& request,
+                                           api::v1::RestrictCaseResponse& response) {
+  HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_ASSIGN_OR_RETURN(auto in, RestrictCaseFromProto(caller, request, deps_.clock.Now()));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/RestrictCase"));
+  const absl::Time deadline = DeadlineFromGrpc(context.deadline());
+  HUB_ASSIGN_OR_RETURN(
+      CommandOutcome outcome,
+      RunCommand(store_, domain::ConcernStream(in.id), "concern_id", "concern",
+                 in.expected_version, in.command.ctx, deadline,
+                 [&](const LoadedStream& stream) -> absl::StatusOr<std::vector<Event>> {
+                   const domain::intake::ConcernState state = domain::intake::Fold(stream.events);
+                   HUB_ASSIGN_OR_RETURN(views::v1::CaseParties parties,
+                                        PartiesFromStreams(store_, state, deadline));
+                   domain::intake::RestrictCase command = in.command;
+                   command.relationship =
+                       policy::RelationshipTo(parties, caller.agency_id, host_asc_agency_ids_);
+                   return domain::intake::Decide(state, command);
+                 }));
+  ToProto(outcome, response.mutable_result());
+  return absl::OkStatus();
+}
+
+absl::Status MashService::LiftCaseRestrictionImpl(
+    const grpc::ServerContextBase& context, const api::v1::LiftCaseRestrictionRequest& request,
+    api::v1::LiftCaseRestrictionResponse& response) {
+  HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_ASSIGN_OR_RETURN(auto in, LiftCaseRestrictionFromProto(caller, request, deps_.clock.Now()));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/LiftCaseRestriction"));
   HUB_ASSIGN_OR_RETURN(Applied applied,
                        RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
   ToProto(applied.outcome, response.mutable_result());

@@ -1,9 +1,14 @@
 // MashService: the hub.api.v1.Mash gRPC service: triage, research with partner agencies, the
 // s42(1) threshold decision (which may open an enquiry) and feedback to the referrer. The
-// threshold decision's two-stream write sequence is in services/intake/README.md.
+// threshold decision's two-stream write sequence is in services/intake/README.md. Restricting a
+// case (RestrictCase / LiftCaseRestriction) is decided on the concern stream, with the caller's
+// relationship to the case computed from the concern and enquiry streams.
 //
 // Thread-safe: handlers share only the EventLog (thread-safe) and read-only configuration.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "domain/intake/working_calendar.h"
@@ -37,6 +42,12 @@ class MashService final : public api::v1::Mash::Service {
   grpc::Status RecordReferrerFeedback(grpc::ServerContext* context,
                                       const api::v1::RecordReferrerFeedbackRequest* request,
                                       api::v1::RecordReferrerFeedbackResponse* response) override;
+  grpc::Status RestrictCase(grpc::ServerContext* context,
+                            const api::v1::RestrictCaseRequest* request,
+                            api::v1::RestrictCaseResponse* response) override;
+  grpc::Status LiftCaseRestriction(grpc::ServerContext* context,
+                                   const api::v1::LiftCaseRestrictionRequest* request,
+                                   api::v1::LiftCaseRestrictionResponse* response) override;
 
  private:
   absl::Status TriageConcernImpl(const grpc::ServerContextBase& context,
@@ -57,10 +68,19 @@ class MashService final : public api::v1::Mash::Service {
   absl::Status RecordReferrerFeedbackImpl(const grpc::ServerContextBase& context,
                                           const api::v1::RecordReferrerFeedbackRequest& request,
                                           api::v1::RecordReferrerFeedbackResponse& response);
+  absl::Status RestrictCaseImpl(const grpc::ServerContextBase& context,
+                                const api::v1::RestrictCaseRequest& request,
+                                api::v1::RestrictCaseResponse& response);
+  absl::Status LiftCaseRestrictionImpl(const grpc::ServerContextBase& context,
+                                       const api::v1::LiftCaseRestrictionRequest& request,
+                                       api::v1::LiftCaseRestrictionResponse& response);
 
   const ServiceDeps deps_;
   CaseStore store_;
   const domain::intake::WorkingCalendar calendar_;  // the partnership's, in its time zone
+  // The host authority's adult social care agencies: they run the MASH, so they lead a concern
+  // nobody has triaged yet (policy::RelationshipTo).
+  std::vector<std::string> host_asc_agency_ids_;
 };
 
 }  // namespace hub::services

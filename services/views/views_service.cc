@@ -11,10 +11,12 @@
 #include "domain/common/labels.h"
 #include "projections/case_file/case_file.h"
 #include "projections/disclosure_log/disclosure_log.h"
+#include "projections/notifications/notifications.h"
 #include "projections/person_index/person_index.h"
 #include "projections/sac/sac.h"
 #include "projections/sac/sac_report.h"
 #include "projections/worklists/worklists.h"
+#include "services/common/case_store.h"
 #include "services/common/command_request.h"
 #include "services/common/command_rules.h"
 #include "services/common/deadline.h"
@@ -32,6 +34,16 @@ constexpr char kCaseFile[] = "case_file";
 constexpr char kPersonIndex[] = "person_index";
 constexpr char kWorklists[] = "worklists";
 constexpr char kSac[] = "sac";
+constexpr char kNotifications[] = "notifications";
+constexpr char kEmergencyAccessStreamPrefix[] = "emergency-access-";
+
+// Notifications: a page when none is asked for, the most a page may hold, and how many a
+// watch sends per message.
+constexpr int kDefaultNotificationLimit = 100;
+constexpr int kMaxNotificationLimit = 1000;
+constexpr int kWatchBatch = 100;
+// A grant request decided against a stream another grant just moved is decided again.
+constexpr int kGrantAttempts = 3;
 
 // A read waits at most this long for the views to catch up when the caller set no deadline.
 constexpr absl::Duration kDefaultReadWait = absl::Seconds(10);
@@ -83,8 +95,8 @@ struct ViewsService::Read {
 };
 
 ViewsService::ViewsService(ServiceDeps deps, projections::ProjectionEngine& engine,
-                           const policy::Agreement& agreement)
-    : deps_(deps), engine_(engine), agreement_(agreement) {
+                           const policy::Agreement& agreement, ViewsOptions options)
+    : deps_(deps), engine_(engine), agreement_(agreement), options_(options) {
   const config::v1::Partnership& config = deps_.partnership.config();
   for (const config::v1::Agency& agency : config.agencies()) {
     if (agency.kind() == common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE &&
@@ -95,17 +107,22 @@ ViewsService::ViewsService(ServiceDeps deps, projections::ProjectionEngine& engi
   }
 }
 
+void ViewsService::Shutdown() { shutting_down_.store(true); }
+
 absl::StatusOr<ViewsService::Read> ViewsService::BeginRead(const grpc::ServerContextBase& context,
                                                            const api::v1::ReadHeader& header,
                                                            std::string_view method,
-                                                           bool purpose_required) {
+                                                           bool purpose_required,
+                                                           bool system_callers) {
   Read read;
   HUB_ASSIGN_OR_RETURN(read.caller, deps_.authenticator.Authenticate(context));
   HUB_RETURN_IF_ERROR(CheckEnum("header.purpose", header.purpose(), purpose_required));
   if (header.has_min_position() && header.min_position() < 0) {
     return absl::InvalidArgumentError("header.min_position: must be >= 0");
   }
-  HUB_RETURN_IF_ERROR(AuthorizeCall(read.caller, method));
+  if (!(system_callers && read.caller.user_id.empty())) {
+    HUB_RETURN_IF_ERROR(AuthorizeCall(read.caller, method));
+  }
   read.purpose = header.purpose();
   read.now = deps_.clock.Now();
   const absl::Time call_deadline = DeadlineFromGrpc(context.deadline());
@@ -134,6 +151,33 @@ policy::Decision ViewsService::Decide(const views::v1::CaseFile& file, const Rea
   return agreement_.Evaluate(
       ViewerOf(read.caller), read.purpose,
       policy::CaseAccess{relationship, file.consent_to_share(), file.override_grounds_size() > 0});
+}
+
+std::string ViewsService::LeadAgencyOf(const views::v1::CaseFile& file) const {
+  if (!file.parties().lead_agency_id().empty()) return file.parties().lead_agency_id();
+  if (!file.parties().mash_agency_id().empty()) return file.parties().mash_agency_id();
+  return host_asc_agency_ids_.empty() ? std::string() : host_asc_agency_ids_.front();
+}
+
+policy::Decision ViewsService::BreakGlassDecision(const views::v1::CaseFile& file) const {
+  policy::Viewer lead;
+  lead.agency_id = LeadAgencyOf(file);
+  const config::v1::Agency* agency = deps_.partnership.FindAgency(lead.agency_id);
+  lead.kind = agency != nullptr ? agency->kind() : common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE;
+  lead.roles = {common::v1::ROLE_ENQUIRY_OFFICER};
+  policy::Decision decision = agreement_.Evaluate(
+      lead, common::v1::PURPOSE_SAFEGUARDING_ENQUIRY,
+      policy::CaseAccess{common::v1::RELATIONSHIP_LEAD, file.consent_to_share(),
+                         file.override_grounds_size() > 0});
+  // Who else looked is the lead's and the auditors' business, not an emergency's.
+  auto log = std::find(decision.permitted.begin(), decision.permitted.end(),
+                       common::v1::INFORMATION_CATEGORY_DISCLOSURE_LOG);
+  if (log != decision.permitted.end()) {
+    decision.permitted.erase(log);
+    decision.withheld.push_back(common::v1::INFORMATION_CATEGORY_DISCLOSURE_LOG);
+    std::sort(decision.withheld.begin(), decision.withheld.end());
+  }
+  return decision;
 }
 
 // Appends the disclosure record and waits until it is durable: no answer without it.
@@ -291,13 +335,40 @@ absl::Status ViewsService::GetCaseImpl(const grpc::ServerContextBase& context,
 
   const policy::Viewer viewer = ViewerOf(read.caller);
   const Relationship relationship = RelationshipOf(*file, read.caller);
-  const policy::Decision decision = Decide(*file, read, relationship);
+  policy::Decision decision = Decide(*file, read, relationship);
+  // Break-glass only where the agreement shows nothing: a grant never narrows or widens a view
+  // the agreement already gives.
+  const views::v1::EmergencyGrant* grant = nullptr;
   if (!decision.any()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "the information sharing agreement (version ", agreement_.version(), ") lets ",
-        domain::Label(read.caller.agency_kind), " with relationship '",
-        domain::Label(relationship), "' see nothing of this case for purpose '",
-        domain::Label(read.purpose), "'; LookupPerson says who leads and how to reach them"));
+    const projections::EmergencyGrants grants = projections::FindEmergencyGrants(
+        *file, read.caller.agency_id, read.caller.user_id, read.now);
+    if (grants.active != nullptr && grants.active->purpose() == read.purpose) {
+      grant = grants.active;
+      decision = BreakGlassDecision(*file);
+    } else if (grants.active != nullptr) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "your emergency access to this case (grant ", grants.active->grant_id(),
+          ") is for purpose '", domain::Label(grants.active->purpose()),
+          "': read it with that purpose"));
+    } else if (grants.expired != nullptr) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "your emergency access to this case (grant ", grants.expired->grant_id(),
+          ") expired at ",
+          absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
+                           domain::FromTimestamp(grants.expired->expires_at()),
+                           absl::UTCTimeZone()),
+          "; the information sharing agreement (version ", agreement_.version(),
+          ") lets you see nothing of it for purpose '", domain::Label(read.purpose),
+          "': ask the lead agency, or request emergency access again if the emergency goes on"));
+    } else {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "the information sharing agreement (version ", agreement_.version(), ") lets ",
+          domain::Label(read.caller.agency_kind), " with relationship '",
+          domain::Label(relationship), "' see nothing of this case for purpose '",
+          domain::Label(read.purpose),
+          "'; LookupPerson says who leads and how to reach them (in an emergency: "
+          "RequestEmergencyAccess)"));
+    }
   }
   std::optional<views::v1::PersonEntry> person;
   if (decision.Permits(common::v1::INFORMATION_CATEGORY_IDENTITY)) {
@@ -312,7 +383,15 @@ absl::Status ViewsService::GetCaseImpl(const grpc::ServerContextBase& context,
   for (InformationCategory c : decision.withheld) view.add_withheld(c);
   for (common::v1::LawfulBasis b : decision.lawful_bases) view.add_lawful_bases(b);
   view.set_agreement_version(agreement_.version());
+  view.set_restricted_by_agency_id(file->access().restricted_by_agency_id());
+  if (grant != nullptr) {
+    view.set_break_glass(true);
+    view.set_grant_id(grant->grant_id());
+    *view.mutable_grant_expires_at() = grant->expires_at();
+  }
   Redaction redaction;
+  // Handling markings are judged for the caller as they are (no relationship under
+  // break-glass): an owner's instruction is never overridden by an emergency.
   CopyPermitted(*file, person ? &*person : nullptr, deps_.partnership, decision, viewer,
                 relationship, read.purpose, view, redaction);
   if (decision.Permits(common::v1::INFORMATION_CATEGORY_DISCLOSURE_LOG)) {
@@ -322,11 +401,19 @@ absl::Status ViewsService::GetCaseImpl(const grpc::ServerContextBase& context,
     views::v1::DisclosureLogInfo* log = view.mutable_disclosure_log();  // present even if empty
     for (auto& entry : entries) *log->add_entries() = std::move(entry);
   }
-  HUB_ASSIGN_OR_RETURN(
-      Recorded recorded,
-      RecordDisclosure(deps_.log, read.caller, read.now, read.deadline,
-                       DisclosureFor(view, file->person_id(), common::v1::DISCLOSURE_KIND_CASE_VIEW,
-                                     *file, agreement_)));
+  events::v1::DisclosureRecorded record = DisclosureFor(
+      view, file->person_id(), common::v1::DISCLOSURE_KIND_CASE_VIEW, *file, agreement_);
+  // Who is told of this read: the lead (of a break-glass read) and the restriction's owner.
+  record.set_lead_agency_id(LeadAgencyOf(*file));
+  record.set_restricted_by_agency_id(file->access().restricted_by_agency_id());
+  if (grant != nullptr) {
+    record.set_break_glass(true);
+    record.set_grant_id(grant->grant_id());
+    record.set_break_glass_reason(grant->reason());
+    *record.mutable_grant_expires_at() = grant->expires_at();
+  }
+  HUB_ASSIGN_OR_RETURN(Recorded recorded, RecordDisclosure(deps_.log, read.caller, read.now,
+                                                           read.deadline, std::move(record)));
   view.set_disclosure_id(recorded.id);
   view.set_disclosure_position(recorded.position);
   return absl::OkStatus();
@@ -814,6 +901,212 @@ absl::Status ViewsService::GetSacImpl(
   return absl::OkStatus();
 }
 
+// ---- break-glass ----
+
+grpc::Status ViewsService::RequestEmergencyAccess(
+    grpc::ServerContext* context, const api::v1::RequestEmergencyAccessRequest* request,
+    api::v1::RequestEmergencyAccessResponse* response) {
+  return FinishCall(*context, RequestEmergencyAccessImpl(*context, *request, *response));
+}
+
+namespace {
+
+void GrantToProto(const events::v1::EmergencyAccessGranted& granted, int64_t position,
+                  bool replayed, api::v1::RequestEmergencyAccessResponse& response) {
+  response.set_grant_id(granted.grant_id());
+  *response.mutable_expires_at() = granted.expires_at();
+  response.set_position(position);
+  response.set_replayed(replayed);
+}
+
+// Validates the request into the domain command (INVALID_ARGUMENT naming the field).
+absl::StatusOr<domain::access::RequestEmergencyAccess> EmergencyAccessFromProto(
+    const domain::Caller& caller, const api::v1::RequestEmergencyAccessRequest& request,
+    absl::Time now, absl::Duration max_duration) {
+  domain::access::RequestEmergencyAccess command;
+  int64_t no_version = -1;  // a grant does not change the case: no expected version
+  HUB_ASSIGN_OR_RETURN(command.ctx, MakeCommandContext(caller, request.header(), now,
+                                                       /*creates=*/true, &no_version));
+  HUB_RETURN_IF_ERROR(CheckId("concern_id", request.concern_id()));
+  HUB_RETURN_IF_ERROR(
+      CheckText("reason", request.reason(), domain::access::kMaxReasonBytes, /*required=*/true));
+  HUB_RETURN_IF_ERROR(domain::access::CheckEmergencyReason(request.reason()));
+  HUB_RETURN_IF_ERROR(CheckEnum("purpose", request.purpose(), /*required=*/true));
+  if (request.has_duration()) {
+    const google::protobuf::Duration& d = request.duration();
+    const absl::Duration asked = absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+    if (asked < absl::Seconds(1) || asked > max_duration) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "duration: at least 1 second and at most the hub's grant time (",
+          absl::FormatDuration(max_duration), "); leave unset for it"));
+    }
+    command.duration = asked;
+  }
+  command.concern_id = request.concern_id();
+  command.reason = request.reason();
+  command.purpose = request.purpose();
+  command.max_duration = max_duration;
+  return command;
+}
+
+}  // namespace
+
+domain::access::EmergencyAccessFacts ViewsService::EmergencyFacts(
+    const std::optional<CaseFile>& file, const domain::Caller& caller, Purpose purpose) const {
+  domain::access::EmergencyAccessFacts facts;
+  if (!file) return facts;
+  facts.case_known = true;
+  facts.concern_id = file->concern_id();
+  facts.person_id = file->person_id();
+  facts.lead_agency_id = LeadAgencyOf(*file);
+  facts.restricted_by_agency_id = file->access().restricted_by_agency_id();
+  Read as_declared;
+  as_declared.caller = caller;
+  as_declared.purpose = purpose;
+  facts.agreement_permits_caller = Decide(*file, as_declared, RelationshipOf(*file, caller)).any();
+  return facts;
+}
+
+absl::Status ViewsService::RequestEmergencyAccessImpl(
+    const grpc::ServerContextBase& context, const api::v1::RequestEmergencyAccessRequest& request,
+    api::v1::RequestEmergencyAccessResponse& response) {
+  HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_ASSIGN_OR_RETURN(domain::access::RequestEmergencyAccess command,
+                       EmergencyAccessFromProto(caller, request, deps_.clock.Now(),
+                                                options_.emergency_access_duration));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Views/RequestEmergencyAccess"));
+  // Waits are in real time, whatever the clock that stamps events says.
+  const absl::Time deadline =
+      std::min(DeadlineFromGrpc(context.deadline()), absl::Now() + kDefaultReadWait);
+  // The case file as the log stood when the request came: a concern raised a moment ago is known.
+  const int64_t head = deps_.log.GetHead().position.value();
+  if (head >= 0 && !engine_.WaitFor(GlobalPosition(head), deadline, {kCaseFile})) {
+    return absl::DeadlineExceededError("the views have not caught up with the log; try again");
+  }
+  CaseStore store(deps_.log);
+  const std::string stream = absl::StrCat(kEmergencyAccessStreamPrefix, command.concern_id);
+  for (int attempt = 1;; ++attempt) {
+    HUB_ASSIGN_OR_RETURN(LoadedStream loaded, store.Load(stream, deadline));
+    // A retry gets the grant its first attempt recorded, however the case has moved since.
+    if (std::optional<CommandOutcome> original = FindApplied(loaded, command.ctx.command_key)) {
+      const events::v1::Event* event = FindAppliedEvent(loaded, command.ctx.command_key);
+      GrantToProto(event->emergency_access_granted(), original->position.value(), true, response);
+      return absl::OkStatus();
+    }
+    HUB_ASSIGN_OR_RETURN(std::optional<CaseFile> file,
+                         projections::LoadCaseFile(engine_.store(), command.concern_id));
+    HUB_ASSIGN_OR_RETURN(events::v1::Event event,
+                         domain::access::Decide(EmergencyFacts(file, caller, command.purpose),
+                                                command));
+    absl::StatusOr<CommandOutcome> appended = store.Append(
+        stream,
+        loaded.exists() ? eventstore::ExpectedVersion::Exact(loaded.version)
+                        : eventstore::ExpectedVersion::NoStream(),
+        {event}, command.ctx, deadline);
+    // Another practitioner's grant landed first: decide again on the stream as it now is.
+    if (absl::IsAborted(appended.status()) && attempt < kGrantAttempts) continue;
+    HUB_RETURN_IF_ERROR(appended.status());
+    // Let the case file and the notifications fold the grant, so that the practitioner's next
+    // GetCase sees it without a min_position; if they are slow, the grant still stands.
+    engine_.WaitFor(appended->position, deadline, {kCaseFile, kNotifications});
+    GrantToProto(event.emergency_access_granted(), appended->position.value(), appended->replayed,
+                 response);
+    return absl::OkStatus();
+  }
+}
+
+// ---- notifications ----
+
+namespace {
+
+absl::StatusOr<std::optional<int64_t>> AfterPosition(bool has, int64_t value) {
+  if (!has) return std::optional<int64_t>();
+  if (value < 0) {
+    return absl::InvalidArgumentError(
+        "after_position: must be >= 0 (leave it unset to start from the beginning)");
+  }
+  return std::optional<int64_t>(value);
+}
+
+}  // namespace
+
+grpc::Status ViewsService::ListNotifications(grpc::ServerContext* context,
+                                             const api::v1::ListNotificationsRequest* request,
+                                             api::v1::ListNotificationsResponse* response) {
+  return FinishCall(*context, ListNotificationsImpl(*context, *request, *response));
+}
+
+absl::Status ViewsService::ListNotificationsImpl(const grpc::ServerContextBase& context,
+                                                 const api::v1::ListNotificationsRequest& request,
+                                                 api::v1::ListNotificationsResponse& response) {
+  HUB_ASSIGN_OR_RETURN(Read read, BeginRead(context, request.header(),
+                                            "hub.api.v1.Views/ListNotifications", false,
+                                            /*system_callers=*/true));
+  HUB_ASSIGN_OR_RETURN(std::optional<int64_t> after,
+                       AfterPosition(request.has_after_position(), request.after_position()));
+  if (request.limit() < 0 || request.limit() > kMaxNotificationLimit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit: 0 (default ", kDefaultNotificationLimit, ") to ",
+                     kMaxNotificationLimit));
+  }
+  const int limit = request.limit() == 0 ? kDefaultNotificationLimit : request.limit();
+  // Only the caller's own agency's notifications: the agency is the recipient, never a field.
+  HUB_ASSIGN_OR_RETURN(auto items,
+                       projections::ListNotifications(
+                           engine_.store(), {read.caller.agency_id, after, limit + 1}));
+  response.set_more(static_cast<int>(items.size()) > limit);
+  if (response.more()) items.resize(limit);
+  response.set_last_position(items.empty() ? after.value_or(-1) : items.back().position());
+  for (auto& item : items) *response.add_notifications() = std::move(item);
+  return absl::OkStatus();
+}
+
+grpc::Status ViewsService::WatchNotifications(
+    grpc::ServerContext* context, const api::v1::WatchNotificationsRequest* request,
+    grpc::ServerWriter<api::v1::WatchNotificationsResponse>* writer) {
+  return FinishCall(*context, WatchNotificationsImpl(*context, *request, *writer));
+}
+
+absl::Status ViewsService::WatchNotificationsImpl(
+    grpc::ServerContext& context, const api::v1::WatchNotificationsRequest& request,
+    grpc::ServerWriterInterface<api::v1::WatchNotificationsResponse>& writer) {
+  HUB_ASSIGN_OR_RETURN(Read read, BeginRead(context, request.header(),
+                                            "hub.api.v1.Views/WatchNotifications", false,
+                                            /*system_callers=*/true));
+  HUB_ASSIGN_OR_RETURN(std::optional<int64_t> cursor,
+                       AfterPosition(request.has_after_position(), request.after_position()));
+  const auto shutting_down = [] {
+    return absl::UnavailableError(
+        "server shutting down: reconnect and watch from the last position received");
+  };
+  eventstore::KvStore& store = engine_.store();
+  bool caught_up = false;
+  while (true) {
+    if (context.IsCancelled()) return absl::CancelledError("the watch was cancelled");
+    if (shutting_down_.load()) return shutting_down();
+    // Read the checkpoint before the keys: everything folded before it is then in the list,
+    // and the wait below starts exactly where the list may end.
+    HUB_ASSIGN_OR_RETURN(int64_t folded, projections::ReadCheckpoint(store, kNotifications));
+    HUB_ASSIGN_OR_RETURN(auto items,
+                         projections::ListNotifications(
+                             store, {read.caller.agency_id, cursor, kWatchBatch}));
+    const bool full = static_cast<int>(items.size()) == kWatchBatch;
+    if (!items.empty() || (!caught_up && !full)) {
+      api::v1::WatchNotificationsResponse message;
+      if (!items.empty()) cursor = items.back().position();
+      message.set_last_position(cursor.value_or(-1));
+      message.set_caught_up(!caught_up && !full);
+      caught_up = caught_up || message.caught_up();
+      for (auto& item : items) *message.add_notifications() = std::move(item);
+      if (!writer.Write(message)) return absl::CancelledError("the watcher went away");
+    }
+    if (full) continue;  // more of the backlog to send
+    // Wait for the next event to be folded, on the engine's condition; a bounded slice, so
+    // that a cancelled call or a shutdown is noticed while nothing happens.
+    engine_.WaitFor(GlobalPosition(folded), absl::Now() + options_.watch_poll, {kNotifications});
+  }
+}
+
 // ---- ProjectionAdmin ----
 
 grpc::Status ProjectionAdminService::GetProjectionStatus(
@@ -865,6 +1158,7 @@ std::vector<std::unique_ptr<projections::Projection>> HubProjections() {
   out.push_back(std::make_unique<projections::WorklistsProjection>());
   out.push_back(std::make_unique<projections::SacProjection>());
   out.push_back(std::make_unique<projections::DisclosureLogProjection>());
+  out.push_back(std::make_unique<projections::NotificationsProjection>());
   return out;
 }
 

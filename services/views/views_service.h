@@ -9,12 +9,30 @@
 // withheld; research answers also pass their owners' handling markings) -> append a
 // DisclosureRecorded event to disclosures-<person> and wait until it is durable -> answer.
 // If the disclosure cannot be recorded, nothing is returned (UNAVAILABLE).
-// Worklists and the SAC carry no identifying data and record no disclosure. Thread-safe.
+// Worklists and the SAC carry no identifying data and record no disclosure.
+//
+// Break-glass: RequestEmergencyAccess records an EmergencyAccessGranted (stream
+// emergency-access-<concern_id>) for one named practitioner; while it lasts, that practitioner's
+// GetCase on the case, for the grant's purpose, where the agreement alone shows them nothing,
+// returns the case as the lead agency's enquiry officer sees it for a safeguarding enquiry, less
+// the disclosure log, with research answers still passing their owners' handling markings for
+// the practitioner themselves; the read is recorded as break-glass. Expiry is judged against
+// the service's clock. Restricted cases (Mash.RestrictCase) say so in the view, and every case
+// view records the lead and the restriction's owner so that the notifications projection can
+// tell them. ListNotifications / WatchNotifications give an agency its own notifications.
+//
+// Thread-safe. Lifecycle: construct with the engine and agreement that outlive it; call
+// Shutdown() before grpc::Server::Shutdown so that notification watches end at once (they
+// otherwise end when the server's drain deadline cancels them).
 #pragma once
 
+#include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
+#include "domain/access/emergency_access.h"
 #include "hub/api/v1/views_service.grpc.pb.h"
 #include "policy/agreement.h"
 #include "projections/engine/projection.h"
@@ -22,10 +40,23 @@
 
 namespace hub::services {
 
+// Settings that do not come with a request; hubd sets them from flags.
+struct ViewsOptions {
+  // How long a break-glass grant lasts (a request may ask for less).
+  absl::Duration emergency_access_duration = domain::access::kDefaultEmergencyAccessDuration;
+  // While no new event arrives, how often a notification watch looks for a cancelled call or a
+  // shutdown between waits on the projection engine.
+  absl::Duration watch_poll = absl::Milliseconds(250);
+};
+
 class ViewsService final : public api::v1::Views::Service {
  public:
   ViewsService(ServiceDeps deps, projections::ProjectionEngine& engine,
-               const policy::Agreement& agreement);
+               const policy::Agreement& agreement, ViewsOptions options = {});
+
+  // Ends every notification watch with UNAVAILABLE ("server shutting down") and refuses new
+  // ones; unary reads are unaffected. Idempotent.
+  void Shutdown();
 
   grpc::Status GetCase(grpc::ServerContext* context, const api::v1::GetCaseRequest* request,
                        api::v1::GetCaseResponse* response) override;
@@ -56,18 +87,39 @@ class ViewsService final : public api::v1::Views::Service {
   grpc::Status GetSafeguardingAdultsCollection(
       grpc::ServerContext* context, const api::v1::GetSafeguardingAdultsCollectionRequest* request,
       api::v1::GetSafeguardingAdultsCollectionResponse* response) override;
+  grpc::Status RequestEmergencyAccess(grpc::ServerContext* context,
+                                      const api::v1::RequestEmergencyAccessRequest* request,
+                                      api::v1::RequestEmergencyAccessResponse* response) override;
+  grpc::Status ListNotifications(grpc::ServerContext* context,
+                                 const api::v1::ListNotificationsRequest* request,
+                                 api::v1::ListNotificationsResponse* response) override;
+  grpc::Status WatchNotifications(
+      grpc::ServerContext* context, const api::v1::WatchNotificationsRequest* request,
+      grpc::ServerWriter<api::v1::WatchNotificationsResponse>* writer) override;
 
  private:
   struct Read;  // what every read has established before touching a read model
+  // With `system_callers`, an agency's system (a caller without a user) passes whatever its
+  // roles; practitioners still need a role of the method's rule.
   absl::StatusOr<Read> BeginRead(const grpc::ServerContextBase& context,
                                  const api::v1::ReadHeader& header, std::string_view method,
-                                 bool purpose_required);
+                                 bool purpose_required, bool system_callers = false);
 
   // The caller's agency's relationship to the case, and what the agreement lets it see.
   common::v1::Relationship RelationshipOf(const views::v1::CaseFile& file,
                                           const domain::Caller& caller) const;
   policy::Decision Decide(const views::v1::CaseFile& file, const Read& read,
                           common::v1::Relationship relationship) const;
+  // Who leads the case: the lead agency, else the MASH that triaged it, else the first host
+  // adult social care agency (a concern awaiting triage).
+  std::string LeadAgencyOf(const views::v1::CaseFile& file) const;
+  // What a break-glass read discloses: the lead's enquiry officer's view for a safeguarding
+  // enquiry, less the disclosure log (an audit record, not emergency information).
+  policy::Decision BreakGlassDecision(const views::v1::CaseFile& file) const;
+  // What the break-glass decision needs to know of the case (absent: unknown) and the caller.
+  domain::access::EmergencyAccessFacts EmergencyFacts(const std::optional<views::v1::CaseFile>& file,
+                                                      const domain::Caller& caller,
+                                                      common::v1::Purpose purpose) const;
 
   absl::Status GetCaseImpl(const grpc::ServerContextBase& context,
                            const api::v1::GetCaseRequest& request,
@@ -100,11 +152,22 @@ class ViewsService final : public api::v1::Views::Service {
   absl::Status GetSacImpl(const grpc::ServerContextBase& context,
                           const api::v1::GetSafeguardingAdultsCollectionRequest& request,
                           api::v1::GetSafeguardingAdultsCollectionResponse& response);
+  absl::Status RequestEmergencyAccessImpl(const grpc::ServerContextBase& context,
+                                          const api::v1::RequestEmergencyAccessRequest& request,
+                                          api::v1::RequestEmergencyAccessResponse& response);
+  absl::Status ListNotificationsImpl(const grpc::ServerContextBase& context,
+                                     const api::v1::ListNotificationsRequest& request,
+                                     api::v1::ListNotificationsResponse& response);
+  absl::Status WatchNotificationsImpl(
+      grpc::ServerContext& context, const api::v1::WatchNotificationsRequest& request,
+      grpc::ServerWriterInterface<api::v1::WatchNotificationsResponse>& writer);
 
   ServiceDeps deps_;
   projections::ProjectionEngine& engine_;
   const policy::Agreement& agreement_;
+  const ViewsOptions options_;
   std::vector<std::string> host_asc_agency_ids_;  // run the MASH: lead until a lead is named
+  std::atomic<bool> shutting_down_{false};
 };
 
 class ProjectionAdminService final : public api::v1::ProjectionAdmin::Service {

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "absl/strings/str_join.h"
@@ -23,6 +24,11 @@ const As kAdvocate{"advocacy-northshire", "advocate.lee", "advocate"};
 const As kHousing{"housing-northshire", "housing.officer", "referrer"};
 const As kAuditor{"asc-northshire", "ig.auditor", "auditor"};
 const As kAnalyst{"asc-northshire", "sab.analyst", "board_analyst"};
+const As kDoctor{"nhs-northshire-acute", "dr.okoro", "referrer"};
+const As kOtherDoctor{"nhs-northshire-acute", "dr.adeyemi", "referrer"};
+const As kPoliceManager{"police-northshire", "di.shaw", "safeguarding_manager"};
+constexpr char kEmergencyReason[] =
+    "Brought into A&E unconscious at 2am; need to know who is a risk to her before discharge.";
 
 // Short names of the categories, so that expectations read as a line.
 std::string Categories(const google::protobuf::RepeatedField<int>& categories) {
@@ -498,6 +504,193 @@ TEST_F(ViewsE2eTest, SacCsvComesOutOfTheLogWithTheNationalLabels) {
   EXPECT_EQ(Call(*views_, &api::Views::Stub::GetSafeguardingAdultsCollection, kOfficer, request, sac)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// Break-glass through the real hubd: an A&E doctor the agreement shows nothing of the case
+// asks for emergency access with a reason; the grant and each use are in the disclosure log and
+// the subject access export, and the lead agency is told of both by ListNotifications and by a
+// WatchNotifications stream; the grant is the doctor's alone and ends at its expiry (asked for
+// as 5 seconds here: hubd's own grant time, 3 hours by default, is tested in process with a
+// manual clock in services/views/views_service_test.cc).
+TEST_F(ViewsE2eTest, BreakGlassIsGrantedUsedLoggedNotifiedAndExpires) {
+  const Case c = RaiseAndProgress();
+  api::GetCaseResponse view;
+  grpc::Status status = GetCase(kDoctor, c.concern_id, cv1::PURPOSE_CARE_PROVISION, c.position, view);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("RequestEmergencyAccess"));
+
+  // The lead's MASH watches its notifications from the start: nothing yet.
+  auto watch_context = Ctx(kTriage);
+  watch_context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto watch = views_->WatchNotifications(watch_context.get(), api::WatchNotificationsRequest());
+  api::WatchNotificationsResponse watched;
+  ASSERT_TRUE(watch->Read(&watched));
+  EXPECT_TRUE(watched.caught_up());
+  EXPECT_EQ(watched.notifications_size(), 0);
+
+  // Bad requests name the field and record nothing.
+  const int64_t head = Head();
+  api::RequestEmergencyAccessRequest request;
+  *request.mutable_header() = Header();
+  request.set_concern_id(c.concern_id);
+  request.set_purpose(cv1::PURPOSE_CARE_PROVISION);
+  api::RequestEmergencyAccessResponse grant;
+  status = Call(*views_, &api::Views::Stub::RequestEmergencyAccess, kDoctor, request, grant);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("reason: required"));
+  request.set_reason(kEmergencyReason);
+  request.set_concern_id("c-unknown");
+  status = Call(*views_, &api::Views::Stub::RequestEmergencyAccess, kDoctor, request, grant);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("concern_id"));
+  request.set_concern_id(c.concern_id);
+  status = Call(*views_, &api::Views::Stub::RequestEmergencyAccess, kAnalyst, request, grant);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Head(), head);
+
+  request.mutable_duration()->set_seconds(5);
+  const absl::Time asked_at = absl::Now();
+  status = Call(*views_, &api::Views::Stub::RequestEmergencyAccess, kDoctor, request, grant);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const absl::Time expires_at =
+      absl::FromUnixSeconds(grant.expires_at().seconds()) + absl::Nanoseconds(grant.expires_at().nanos());
+  EXPECT_GE(expires_at, asked_at + absl::Seconds(5) - absl::Milliseconds(1));
+  EXPECT_LE(expires_at, absl::Now() + absl::Seconds(5));
+
+  // At once: the case as the lead's case worker sees it, less the disclosure log.
+  status = GetCase(kDoctor, c.concern_id, cv1::PURPOSE_CARE_PROVISION, 0, view);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(view.view().break_glass());
+  EXPECT_EQ(view.view().grant_id(), grant.grant_id());
+  EXPECT_EQ(view.view().narrative().what_happened(),
+            "PPN: neighbour heard shouting; lodger takes her pension each week.");
+  EXPECT_EQ(view.view().contact().officer_name(), "Priya Kaur");
+  EXPECT_TRUE(view.view().has_health());
+  EXPECT_FALSE(view.view().has_disclosure_log());
+  // The police answer is for MASH decision-makers only: an emergency does not override that.
+  EXPECT_EQ(view.view().police().answers_size(), 0);
+  EXPECT_EQ(view.view().items_withheld_by_marking(), 1);
+  const int64_t used_at = view.view().disclosure_position();
+  // Another doctor of the same hospital is still refused.
+  EXPECT_EQ(GetCase(kOtherDoctor, c.concern_id, cv1::PURPOSE_CARE_PROVISION, 0, view).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // The lead's stream gets the grant, then the use.
+  std::vector<std::pair<int, int64_t>> kinds;
+  while (kinds.size() < 2 && watch->Read(&watched)) {
+    for (const auto& n : watched.notifications()) kinds.emplace_back(n.kind(), n.position());
+  }
+  ASSERT_EQ(kinds.size(), 2u);
+  EXPECT_EQ(kinds[0], std::make_pair(static_cast<int>(views::v1::NOTIFICATION_KIND_EMERGENCY_ACCESS_GRANTED),
+                                     grant.position()));
+  EXPECT_EQ(kinds[1], std::make_pair(static_cast<int>(views::v1::NOTIFICATION_KIND_EMERGENCY_ACCESS_USED),
+                                     used_at));
+  watch_context->TryCancel();
+  while (watch->Read(&watched)) {
+  }
+  EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::CANCELLED);
+
+  // ... and so does its polling system's list, with who, why and until when.
+  api::ListNotificationsRequest list;
+  list.mutable_header()->set_min_position(used_at);
+  api::ListNotificationsResponse notifications;
+  status = Call(*views_, &api::Views::Stub::ListNotifications, kManager, list, notifications);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(notifications.notifications_size(), 2);
+  for (const auto& n : notifications.notifications()) {
+    EXPECT_EQ(n.concern_id(), c.concern_id);
+    EXPECT_EQ(n.by_agency_id(), kDoctor.agency);
+    EXPECT_EQ(n.by_user_id(), kDoctor.user);
+    EXPECT_EQ(n.grant_id(), grant.grant_id());
+    EXPECT_EQ(n.reason(), kEmergencyReason);
+    EXPECT_EQ(n.expires_at().seconds(), grant.expires_at().seconds());
+  }
+  EXPECT_EQ(notifications.last_position(), used_at);
+  // The doctor's own hospital is told nothing; it may not read the lead's notifications.
+  status = Call(*views_, &api::Views::Stub::ListNotifications,
+                As{kDoctor.agency, "safeguarding.lead", "safeguarding_manager"}, list, notifications);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(notifications.notifications_size(), 0);
+
+  // The disclosure log and the subject access export say break-glass, with the grant and reason.
+  api::GetDisclosureLogRequest log_request;
+  log_request.mutable_header()->set_purpose(cv1::PURPOSE_SAFEGUARDING_ENQUIRY);
+  log_request.mutable_header()->set_min_position(used_at);
+  log_request.set_person_id(c.person_id);
+  api::GetDisclosureLogResponse log;
+  ASSERT_TRUE(Call(*views_, &api::Views::Stub::GetDisclosureLog, kManager, log_request, log).ok());
+  ASSERT_GE(log.entries_size(), 2);
+  EXPECT_EQ(log.entries(0).kind(), cv1::DISCLOSURE_KIND_CASE_VIEW);
+  EXPECT_EQ(log.entries(0).position(), used_at);
+  EXPECT_EQ(log.entries(1).kind(), cv1::DISCLOSURE_KIND_EMERGENCY_ACCESS_GRANTED);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(log.entries(i).break_glass());
+    EXPECT_EQ(log.entries(i).grant_id(), grant.grant_id());
+    EXPECT_EQ(log.entries(i).break_glass_reason(), kEmergencyReason);
+    EXPECT_EQ(log.entries(i).user_id(), kDoctor.user);
+  }
+  api::ExportSubjectAccessRequest export_request;
+  export_request.mutable_header()->set_purpose(cv1::PURPOSE_SUBJECT_ACCESS);
+  export_request.mutable_header()->set_min_position(used_at);
+  export_request.set_person_id(c.person_id);
+  api::ExportSubjectAccessResponse exported;
+  ASSERT_TRUE(Call(*views_, &api::Views::Stub::ExportSubjectAccess, kManager, export_request,
+                   exported).ok());
+  int break_glass_entries = 0;
+  for (const auto& entry : exported.disclosure_log()) {
+    if (entry.break_glass() && entry.grant_id() == grant.grant_id()) ++break_glass_entries;
+  }
+  EXPECT_EQ(break_glass_entries, 2);
+
+  // After the grant's expiry (hubd's clock), the doctor is refused again, told why.
+  std::this_thread::sleep_for(absl::ToChronoNanoseconds(expires_at - absl::Now() + absl::Milliseconds(50)));
+  status = GetCase(kDoctor, c.concern_id, cv1::PURPOSE_CARE_PROVISION, 0, view);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("expired at"));
+}
+
+// A restricted case: the police (who raised it) restrict it; the lead's reads are told to the
+// police, the police's own reads are not.
+TEST_F(ViewsE2eTest, ReadsOfARestrictedCaseByOthersAreToldToItsOwner) {
+  const Case c = RaiseAndProgress();
+  api::RestrictCaseRequest restrict;
+  // The concern stream: raise, triage, 2 requests, 2 answers, decision = version 6.
+  *restrict.mutable_header() = Header(6);
+  restrict.set_concern_id(c.concern_id);
+  restrict.set_reason_kind(cv1::RESTRICTION_REASON_POLICE_INVESTIGATION);
+  restrict.set_reason("The lodger is a suspect in an ongoing fraud investigation.");
+  api::RestrictCaseResponse restricted;
+  // A referrer may not restrict; nor may an agency with no part in the case.
+  EXPECT_EQ(Call(*mash_, &api::Mash::Stub::RestrictCase, kPolice, restrict, restricted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Call(*mash_, &api::Mash::Stub::RestrictCase,
+                 As{"housing-northshire", "h.manager", "safeguarding_manager"}, restrict, restricted)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status status =
+      Call(*mash_, &api::Mash::Stub::RestrictCase, kPoliceManager, restrict, restricted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  api::GetCaseResponse view;
+  ASSERT_TRUE(GetCase(kOfficer, c.concern_id, cv1::PURPOSE_SAFEGUARDING_ENQUIRY,
+                      restricted.result().global_position(), view).ok());
+  EXPECT_EQ(view.view().restricted_by_agency_id(), "police-northshire");
+  const int64_t lead_read = view.view().disclosure_position();
+  ASSERT_TRUE(GetCase(kPolice, c.concern_id, cv1::PURPOSE_SAFEGUARDING_ENQUIRY, 0, view).ok());
+  const int64_t own_read = view.view().disclosure_position();
+
+  api::ListNotificationsRequest list;
+  list.mutable_header()->set_min_position(own_read);
+  api::ListNotificationsResponse notifications;
+  status = Call(*views_, &api::Views::Stub::ListNotifications, kPoliceManager, list, notifications);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(notifications.notifications_size(), 1);
+  const auto& n = notifications.notifications(0);
+  EXPECT_EQ(n.kind(), views::v1::NOTIFICATION_KIND_RESTRICTED_CASE_ACCESSED);
+  EXPECT_EQ(n.position(), lead_read);
+  EXPECT_EQ(n.by_agency_id(), "asc-northshire");
+  EXPECT_EQ(n.by_user_id(), kOfficer.user);
+  EXPECT_EQ(n.concern_id(), c.concern_id);
 }
 
 }  // namespace
