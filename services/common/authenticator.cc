@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/status_macros.h"
 #include "hub/common/v1/reference.pb.h"
 
 namespace hub::services {
@@ -25,7 +26,8 @@ std::string Metadata(const grpc::ServerContextBase& context, const char* key) {
 
 class MetadataAuthenticator final : public Authenticator {
  public:
-  explicit MetadataAuthenticator(const Partnership& partnership) : partnership_(partnership) {}
+  MetadataAuthenticator(const Partnership& partnership, RateLimiter* limiter)
+      : partnership_(partnership), limiter_(limiter) {}
 
   // hub::services::Authenticator
   absl::StatusOr<domain::Caller> Authenticate(
@@ -48,20 +50,19 @@ class MetadataAuthenticator final : public Authenticator {
     }
     const std::string roles = Metadata(context, kRolesKey);
     for (absl::string_view name : absl::StrSplit(roles, ',', absl::SkipWhitespace())) {
-      const std::string enum_name =
-          absl::StrCat("ROLE_", absl::AsciiStrToUpper(absl::StripAsciiWhitespace(name)));
-      const google::protobuf::EnumValueDescriptor* value =
-          common::v1::Role_descriptor()->FindValueByName(enum_name);
-      if (value == nullptr || value->number() == 0) {
-        return absl::UnauthenticatedError(absl::StrCat("unknown role '", name, "'"));
-      }
-      caller.roles.push_back(static_cast<common::v1::Role>(value->number()));
+      HUB_ASSIGN_OR_RETURN(common::v1::Role role,
+                           RoleFromName(std::string(absl::StripAsciiWhitespace(name))));
+      caller.roles.push_back(role);
+    }
+    if (limiter_ != nullptr) {
+      HUB_RETURN_IF_ERROR(limiter_->Admit(absl::StrCat(caller.agency_id, "/", caller.user_id)));
     }
     return caller;
   }
 
  private:
   const Partnership& partnership_;
+  RateLimiter* const limiter_;
 };
 
 class DenyAllAuthenticator final : public Authenticator {
@@ -75,8 +76,20 @@ class DenyAllAuthenticator final : public Authenticator {
 
 }  // namespace
 
-std::unique_ptr<Authenticator> NewMetadataAuthenticator(const Partnership& partnership) {
-  return std::make_unique<MetadataAuthenticator>(partnership);
+absl::StatusOr<common::v1::Role> RoleFromName(const std::string& name) {
+  const std::string enum_name = absl::StrCat("ROLE_", absl::AsciiStrToUpper(name));
+  const google::protobuf::EnumValueDescriptor* value =
+      common::v1::Role_descriptor()->FindValueByName(enum_name);
+  if (value == nullptr || value->number() == 0 || name.empty() ||
+      absl::AsciiStrToLower(name) != name) {
+    return absl::UnauthenticatedError(absl::StrCat("unknown role '", name, "'"));
+  }
+  return static_cast<common::v1::Role>(value->number());
+}
+
+std::unique_ptr<Authenticator> NewMetadataAuthenticator(const Partnership& partnership,
+                                                        RateLimiter* limiter) {
+  return std::make_unique<MetadataAuthenticator>(partnership, limiter);
 }
 
 std::unique_ptr<Authenticator> NewDenyAllAuthenticator() {

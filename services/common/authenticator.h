@@ -1,6 +1,7 @@
 // Authenticator: who is calling. Handlers ask it first and never look at credentials
-// themselves, so that real mutual TLS and signed practitioner tokens slot in later without
-// touching a handler. Implementations are thread-safe.
+// themselves. Over mutual TLS the caller was already identified before the call reached the
+// service (tls_authenticator.h); the handler's Authenticate reads that identity. Implementations
+// are thread-safe.
 #pragma once
 
 #include <memory>
@@ -9,6 +10,7 @@
 #include "domain/common/context.h"
 #include "grpcpp/server_context.h"
 #include "services/common/partnership.h"
+#include "services/common/rate_limiter.h"
 
 namespace hub::services {
 
@@ -21,12 +23,19 @@ class Authenticator {
       const grpc::ServerContextBase& context) const = 0;
 };
 
+// The role named as in tokens and metadata ("mash_triage" -> ROLE_MASH_TRIAGE; lower case);
+// kUnauthenticated "unknown role '<name>'" otherwise.
+absl::StatusOr<common::v1::Role> RoleFromName(const std::string& name);
+
 // Development only: trusts the request metadata
 //   x-hub-agency: an agency id of the partnership (its kind comes from the partnership)
 //   x-hub-user:   the user id
 //   x-hub-roles:  comma-separated roles, e.g. "mash_triage,safeguarding_manager"
-// hubd enables it only with --dev_identity_from_metadata, on a loopback address.
-std::unique_ptr<Authenticator> NewMetadataAuthenticator(const Partnership& partnership);
+// hubd enables it only with --dev_identity_from_metadata, on a loopback address. With a
+// `limiter`, each identified caller's call also takes one request from its bucket
+// (kResourceExhausted when empty).
+std::unique_ptr<Authenticator> NewMetadataAuthenticator(const Partnership& partnership,
+                                                        RateLimiter* limiter = nullptr);
 
 // Refuses every call (kUnauthenticated): what hubd uses when no identity is configured.
 std::unique_ptr<Authenticator> NewDenyAllAuthenticator();

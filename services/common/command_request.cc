@@ -147,10 +147,18 @@ absl::Status CheckText(std::string_view field, std::string_view value, size_t ma
   return absl::OkStatus();
 }
 
+namespace {
+RequestLimits g_request_limits;
+}  // namespace
+
+const RequestLimits& CurrentRequestLimits() { return g_request_limits; }
+void SetRequestLimits(const RequestLimits& limits) { g_request_limits = limits; }
+
 absl::Status CheckListSize(std::string_view field, int size, int min) {
-  if (size > static_cast<int>(kMaxListLength)) {
+  const size_t max = CurrentRequestLimits().max_list_length;
+  if (size < 0 || static_cast<size_t>(size) > max) {
     return absl::InvalidArgumentError(
-        absl::StrCat(std::string(field), ": at most ", kMaxListLength, " entries"));
+        absl::StrCat(std::string(field), ": at most ", max, " entries"));
   }
   if (size < min) {
     return absl::InvalidArgumentError(

@@ -19,11 +19,23 @@
 
 namespace hub::services {
 
-// Limits on what a request may carry; a request over them changes nothing.
-inline constexpr size_t kMaxShortText = 200;      // names, ids of others, labels
-inline constexpr size_t kMaxLongText = 20000;     // narratives: what happened, views, evidence
-inline constexpr size_t kMaxListLength = 100;     // repeated fields
+// Limits on what a request may carry; a request over them changes nothing. hubd sets them once
+// from the access configuration before it serves (SetRequestLimits); these are the defaults.
+inline constexpr size_t kDefaultMaxShortText = 200;   // names, ids of others, labels
+inline constexpr size_t kDefaultMaxLongText = 20000;  // narratives: what happened, views, evidence
+inline constexpr size_t kDefaultMaxListLength = 100;  // repeated fields
 inline constexpr size_t kMaxCommandIdLength = 64;
+
+struct RequestLimits {
+  size_t max_short_text = kDefaultMaxShortText;
+  size_t max_long_text = kDefaultMaxLongText;
+  size_t max_list_length = kDefaultMaxListLength;
+};
+
+// The limits in force. Process-wide because every translation function checks them; set at
+// start-up, before any request, and read-only after (tests may set and restore them).
+const RequestLimits& CurrentRequestLimits();
+void SetRequestLimits(const RequestLimits& limits);
 
 // Validates `header` and builds the command context. `creates` commands must not set
 // expected_version; others must (returned through `expected_version`). The command key is
@@ -47,14 +59,14 @@ std::string DeriveId(std::string_view command_key, std::string_view purpose);
 // CheckText with the short (names, labels) and long (narratives) limits.
 [[nodiscard]] inline absl::Status CheckShortText(std::string_view field, std::string_view value,
                                                  bool required = false) {
-  return CheckText(field, value, kMaxShortText, required);
+  return CheckText(field, value, CurrentRequestLimits().max_short_text, required);
 }
 [[nodiscard]] inline absl::Status CheckLongText(std::string_view field, std::string_view value,
                                                 bool required = false) {
-  return CheckText(field, value, kMaxLongText, required);
+  return CheckText(field, value, CurrentRequestLimits().max_long_text, required);
 }
 
-// A list's length: at most kMaxListLength (and at least `min`).
+// A list's length: at most the max_list_length in force (and at least `min`).
 [[nodiscard]] absl::Status CheckListSize(std::string_view field, int size, int min = 0);
 
 // An enum value known to this build; if `required`, not the _UNSPECIFIED zero.

@@ -63,13 +63,13 @@ TEST(DeriveIdTest, IsAStableUuidThatDiffersByPurposeAndKey) {
 }
 
 TEST(CheckTest, TextIdsListsEnumsTimestamps) {
-  EXPECT_THAT(CheckText("details.what_happened", "  ", kMaxLongText, true),
+  EXPECT_THAT(CheckText("details.what_happened", "  ", kDefaultMaxLongText, true),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("details.what_happened: required")));
-  EXPECT_THAT(CheckText("x", std::string(kMaxShortText + 1, 'a'), kMaxShortText, false),
+  EXPECT_THAT(CheckText("x", std::string(kDefaultMaxShortText + 1, 'a'), kDefaultMaxShortText, false),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at most 200")));
-  EXPECT_THAT(CheckText("x", "\xC0\xAF", kMaxShortText, false),
+  EXPECT_THAT(CheckText("x", "\xC0\xAF", kDefaultMaxShortText, false),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
-  EXPECT_TRUE(CheckText("x", "Mrs Ní Bhriain — café", kMaxShortText, true).ok());
+  EXPECT_TRUE(CheckText("x", "Mrs Ní Bhriain — café", kDefaultMaxShortText, true).ok());
   EXPECT_THAT(CheckId("concern_id", ""), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(CheckId("concern_id", "a/b"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(CheckListSize("details.types_of_risk", 0, 1),
@@ -87,6 +87,25 @@ TEST(CheckTest, TextIdsListsEnumsTimestamps) {
   ts.set_nanos(-1);
   EXPECT_THAT(CheckTimestamp("due_at", ts, false), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(Field(Field("details", "sources_of_risk"), 2), "details.sources_of_risk[2]");
+}
+
+// The limits in force are the configured ones (hubd sets them from the access file).
+TEST(CommandRequestTest, ConfiguredLimitsApply) {
+  const RequestLimits saved = CurrentRequestLimits();
+  RequestLimits tight;
+  tight.max_short_text = 10;
+  tight.max_long_text = 50;
+  tight.max_list_length = 2;
+  SetRequestLimits(tight);
+  EXPECT_THAT(CheckShortText("adult.name.given", std::string(11, 'a')),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adult.name.given")));
+  EXPECT_TRUE(CheckShortText("adult.name.given", std::string(10, 'a')).ok());
+  EXPECT_THAT(CheckLongText("details.what_happened", std::string(51, 'a')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckListSize("details.themes", 3),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at most 2 entries")));
+  SetRequestLimits(saved);
+  EXPECT_TRUE(CheckShortText("adult.name.given", std::string(11, 'a')).ok());
 }
 
 }  // namespace

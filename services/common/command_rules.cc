@@ -1,5 +1,7 @@
 #include "services/common/command_rules.h"
 
+#include <algorithm>
+#include <initializer_list>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -10,8 +12,21 @@
 namespace hub::services {
 namespace {
 
+using common::v1::AgencyKind;
 using common::v1::Role;
 using Roles = std::vector<Role>;
+
+// One rule: the roles that may call, and the kinds of agency they must work for (any, when
+// none are named).
+struct Rule {
+  Rule(std::initializer_list<Role> r, std::initializer_list<AgencyKind> k = {})
+      : roles(r), agency_kinds(k) {}
+  Roles roles;
+  std::vector<AgencyKind> agency_kinds;
+};
+
+constexpr AgencyKind kAdultSocialCare = common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE;
+constexpr AgencyKind kAdvocacyProvider = common::v1::AGENCY_KIND_ADVOCACY_PROVIDER;
 
 constexpr Role kReferrer = common::v1::ROLE_REFERRER;
 constexpr Role kTriage = common::v1::ROLE_MASH_TRIAGE;
@@ -23,10 +38,11 @@ constexpr Role kAdministrator = common::v1::ROLE_ADMINISTRATOR;
 constexpr Role kBoardAnalyst = common::v1::ROLE_BOARD_ANALYST;
 constexpr Role kAuditor = common::v1::ROLE_AUDITOR;
 
-// The table: RPC -> roles that may call it. Deny by default. Board analysts, auditors and
-// administrators hold no case-writing rights: their reads arrive with the views.
-const absl::flat_hash_map<std::string, Roles>& Table() {
-  static const auto* table = new absl::flat_hash_map<std::string, Roles>{
+// The table: RPC -> roles that may call it, and where the law gives a decision to one kind of
+// agency, that kind. Deny by default. Board analysts, auditors and administrators hold no
+// case-writing rights: their reads arrive with the views.
+const absl::flat_hash_map<std::string, Rule>& Table() {
+  static const auto* table = new absl::flat_hash_map<std::string, Rule>{
       // Anyone working with adults may raise a concern ("safeguarding is everyone's business").
       {"hub.api.v1.ReferralIntake/RaiseConcern",
        {kReferrer, kTriage, kResearcher, kOfficer, kManager, kAdvocate}},
@@ -37,9 +53,15 @@ const absl::flat_hash_map<std::string, Roles>& Table() {
       {"hub.api.v1.Mash/RequestResearch", {kTriage, kManager}},
       {"hub.api.v1.Mash/AnswerResearch", {kResearcher}},
       // s42(1) is the local authority's decision, taken by a safeguarding manager.
-      {"hub.api.v1.Mash/RecordThresholdDecision", {kManager}},
+      {"hub.api.v1.Mash/RecordThresholdDecision", Rule({kManager}, {kAdultSocialCare})},
       {"hub.api.v1.Mash/RecordReferrerFeedback", {kTriage, kManager}},
       {"hub.api.v1.Mash/RecordSharingConsent", {kTriage, kOfficer, kManager}},
+      // Restricting a case decides who is told of every read: a manager's decision (the domain
+      // also requires the agency to be the lead or an involved partner).
+      {"hub.api.v1.Mash/RestrictCase", {kManager}},
+      {"hub.api.v1.Mash/LiftCaseRestriction", {kManager}},
+      // Who may assign (the local authority responsible, s42(2)) is the domain's rule: it
+      // names the authority in its refusal.
       {"hub.api.v1.Enquiry/AssignLead", {kManager}},
       {"hub.api.v1.Enquiry/RecordStrategyDiscussion", {kOfficer, kManager}},
       {"hub.api.v1.Enquiry/CompleteAction", {kOfficer, kManager, kResearcher}},
@@ -61,7 +83,8 @@ const absl::flat_hash_map<std::string, Roles>& Table() {
       {"hub.api.v1.Advocacy/AcceptAdvocacyReferral", {kAdvocate, kManager}},
       {"hub.api.v1.Advocacy/DeclineAdvocacyReferral", {kAdvocate, kManager}},
       {"hub.api.v1.Advocacy/AllocateAdvocate", {kAdvocate, kManager}},
-      {"hub.api.v1.Advocacy/RecordAdvocateViews", {kAdvocate}},
+      // Only an independent advocate speaks for the adult under s67/s68.
+      {"hub.api.v1.Advocacy/RecordAdvocateViews", Rule({kAdvocate}, {kAdvocacyProvider})},
       {"hub.api.v1.Advocacy/GetAdvocacyDuty", {kOfficer, kManager, kAdvocate}},
       // Reads: the role opens the door; the information sharing agreement decides what is
       // seen (policy/), and every read of personal data is recorded.
@@ -81,10 +104,16 @@ const absl::flat_hash_map<std::string, Roles>& Table() {
       {"hub.api.v1.Views/ListActions", {kResearcher, kTriage, kOfficer, kManager, kAdvocate}},
       {"hub.api.v1.Views/ListAwaitingAdvocacy", {kTriage, kOfficer, kManager, kAdvocate}},
       {"hub.api.v1.Views/GetSafeguardingAdultsCollection", {kBoardAnalyst, kManager}},
+      // Break-glass: practitioners who work with adults (the domain also refuses a system).
+      {"hub.api.v1.Views/RequestEmergencyAccess",
+       {kReferrer, kTriage, kResearcher, kOfficer, kManager, kAdvocate}},
+      // An agency's own notifications: its MASH, managers and auditors; the Views service also
+      // lets the agency's systems (callers without a user) read their own agency's.
+      {"hub.api.v1.Views/ListNotifications", {kTriage, kManager, kAuditor}},
+      {"hub.api.v1.Views/WatchNotifications", {kTriage, kManager, kAuditor}},
       {"hub.api.v1.ProjectionAdmin/GetProjectionStatus", {kAdministrator}},
       {"hub.api.v1.ProjectionAdmin/RebuildProjection", {kAdministrator}},
-      // The raw log and its administration: operators only (enforced once these services
-      // authenticate their callers).
+      // The raw log and its administration: the hub's operators only.
       {"hub.api.v1.EventStore/Append", {kAdministrator}},
       {"hub.api.v1.EventStore/ReadStream", {kAdministrator}},
       {"hub.api.v1.EventStore/ReadAll", {kAdministrator}},
@@ -98,24 +127,52 @@ const absl::flat_hash_map<std::string, Roles>& Table() {
 
 }  // namespace
 
+absl::StatusOr<domain::Caller> AuthorizeCaller(const Authenticator* authenticator,
+                                               const grpc::ServerContextBase& context,
+                                               std::string_view method) {
+  if (authenticator == nullptr) {
+    return absl::UnauthenticatedError("no caller identity is configured; calls are refused");
+  }
+  absl::StatusOr<domain::Caller> caller = authenticator->Authenticate(context);
+  if (!caller.ok()) return caller.status();
+  if (absl::Status allowed = AuthorizeCall(*caller, method); !allowed.ok()) return allowed;
+  return caller;
+}
+
 std::vector<Role> RolesFor(std::string_view method) {
   auto it = Table().find(std::string(method));
-  return it == Table().end() ? std::vector<Role>{} : it->second;
+  return it == Table().end() ? std::vector<Role>{} : it->second.roles;
+}
+
+std::vector<AgencyKind> AgencyKindsFor(std::string_view method) {
+  auto it = Table().find(std::string(method));
+  return it == Table().end() ? std::vector<AgencyKind>{} : it->second.agency_kinds;
 }
 
 absl::Status AuthorizeCall(const domain::Caller& caller, std::string_view method) {
-  const std::vector<Role> allowed = RolesFor(method);
-  for (Role role : allowed) {
-    if (caller.HasRole(role)) return absl::OkStatus();
-  }
-  if (allowed.empty()) {
+  auto it = Table().find(std::string(method));
+  if (it == Table().end() || it->second.roles.empty()) {
     return absl::PermissionDeniedError(
         absl::StrCat(std::string(method), ": no authorisation rule; refused"));
   }
-  std::vector<std::string> labels;
-  for (Role role : allowed) labels.push_back(domain::Label(role));
-  return absl::PermissionDeniedError(absl::StrCat(std::string(method), " needs one of the roles: ",
-                                                  absl::StrJoin(labels, ", ")));
+  const Rule& rule = it->second;
+  bool role_ok = false;
+  for (Role role : rule.roles) role_ok = role_ok || caller.HasRole(role);
+  if (!role_ok) {
+    std::vector<std::string> labels;
+    for (Role role : rule.roles) labels.push_back(domain::Label(role));
+    return absl::PermissionDeniedError(absl::StrCat(
+        std::string(method), " needs one of the roles: ", absl::StrJoin(labels, ", ")));
+  }
+  if (!rule.agency_kinds.empty() &&
+      std::find(rule.agency_kinds.begin(), rule.agency_kinds.end(), caller.agency_kind) ==
+          rule.agency_kinds.end()) {
+    std::vector<std::string> labels;
+    for (AgencyKind kind : rule.agency_kinds) labels.push_back(domain::Label(kind));
+    return absl::PermissionDeniedError(absl::StrCat(
+        std::string(method), " is for ", absl::StrJoin(labels, ", "), " only"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace hub::services

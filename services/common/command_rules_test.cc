@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
+#include "grpcpp/server_context.h"
 #include "gtest/gtest.h"
 #include "hub/api/v1/advocacy_service.pb.h"
 #include "hub/api/v1/enquiry_service.pb.h"
@@ -63,6 +64,31 @@ TEST(CommandRulesTest, ThresholdDecisionNeedsSafeguardingManager) {
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(std::string(refused.message()), ::testing::HasSubstr("Safeguarding manager"));
   EXPECT_TRUE(AuthorizeCall(manager, "hub.api.v1.Mash/RecordThresholdDecision").ok());
+}
+
+// Where the law gives a decision to one kind of agency, the right role elsewhere is not enough.
+TEST(CommandRulesTest, DecisionsReservedToAnAgencyKindCheckIt) {
+  domain::Caller trust_manager{"nhs", common::v1::AGENCY_KIND_ACUTE_HEALTH, "u",
+                               {common::v1::ROLE_SAFEGUARDING_MANAGER}};
+  const absl::Status refused =
+      AuthorizeCall(trust_manager, "hub.api.v1.Mash/RecordThresholdDecision");
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(std::string(refused.message()), ::testing::HasSubstr("Adult social care only"));
+  // Other calls of the same role stay open to any agency.
+  EXPECT_TRUE(AuthorizeCall(trust_manager, "hub.api.v1.Enquiry/RecordRiskAssessment").ok());
+  domain::Caller social_care_advocate{"asc", common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE, "u",
+                                      {common::v1::ROLE_ADVOCATE}};
+  EXPECT_THAT(AuthorizeCall(social_care_advocate, "hub.api.v1.Advocacy/RecordAdvocateViews"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(AgencyKindsFor("hub.api.v1.Mash/RecordThresholdDecision"),
+              ::testing::ElementsAre(common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE));
+  EXPECT_TRUE(AgencyKindsFor("hub.api.v1.Mash/TriageConcern").empty());
+}
+
+TEST(CommandRulesTest, NoAuthenticatorMeansNoCall) {
+  grpc::ServerContext context;
+  EXPECT_THAT(AuthorizeCaller(nullptr, context, "hub.api.v1.LogAdmin/GetHead"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST(CommandRulesTest, BoardAnalystCannotWriteCases) {

@@ -36,14 +36,28 @@ bool IsIdChar(char c) {
 
 }  // namespace
 
-absl::StatusOr<Partnership> Partnership::FromText(std::string_view text, std::string_view source) {
-  Partnership p;
+absl::Status ParseTextConfig(std::string_view text, std::string_view source,
+                             google::protobuf::Message& message) {
   google::protobuf::TextFormat::Parser parser;
   ParseErrors errors;
   parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(std::string(text), &p.config_)) {
+  if (!parser.ParseFromString(std::string(text), &message)) {
     return Invalid(source, errors.first().empty() ? "cannot parse" : errors.first());
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadConfigFile(const std::string& path, std::string_view what) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", std::string(what), " file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::StatusOr<Partnership> Partnership::FromText(std::string_view text, std::string_view source) {
+  Partnership p;
+  HUB_RETURN_IF_ERROR(ParseTextConfig(text, source, p.config_));
   config::v1::Partnership& c = p.config_;
   if (c.host_local_authority_code().empty()) {
     return Invalid(source, "host_local_authority_code: required");
@@ -98,11 +112,8 @@ absl::StatusOr<Partnership> Partnership::FromText(std::string_view text, std::st
 }
 
 absl::StatusOr<Partnership> Partnership::Load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read partnership file ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return FromText(text.str(), path);
+  HUB_ASSIGN_OR_RETURN(std::string text, ReadConfigFile(path, "partnership"));
+  return FromText(text, path);
 }
 
 const config::v1::Agency* Partnership::FindAgency(std::string_view agency_id) const {

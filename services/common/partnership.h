@@ -13,6 +13,12 @@
 
 namespace hub::services {
 
+// Parses text-format `text` into `message`; kInvalidArgument "<source>: line L:C: reason".
+[[nodiscard]] absl::Status ParseTextConfig(std::string_view text, std::string_view source,
+                                           google::protobuf::Message& message);
+// The whole of a configuration file; kNotFound "cannot read <what> file <path>".
+absl::StatusOr<std::string> ReadConfigFile(const std::string& path, std::string_view what);
+
 class Partnership {
  public:
   // Parses and validates text-format `text` (`source` names it in errors), filling defaults:

@@ -53,7 +53,7 @@ bool IsZero(const google::protobuf::Timestamp& ts) { return ts.seconds() == 0 &&
 absl::StatusOr<const config::v1::Agency*> ParticipatingAgency(const Partnership& partnership,
                                                               std::string_view field,
                                                               const std::string& agency_id) {
-  HUB_RETURN_IF_ERROR(CheckText(field, agency_id, kMaxShortText, /*required=*/true));
+  HUB_RETURN_IF_ERROR(CheckText(field, agency_id, CurrentRequestLimits().max_short_text, /*required=*/true));
   const config::v1::Agency* agency = partnership.FindAgency(agency_id);
   if (agency == nullptr) {
     return absl::NotFoundError(absl::StrCat(std::string(field), ": not a participating agency"));

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "base/status_macros.h"
+#include "services/common/command_rules.h"
 #include "services/common/deadline.h"
 #include "services/common/grpc_status.h"
 #include "services/eventstore/translate.h"
@@ -40,6 +41,10 @@ grpc::ServerUnaryReactor* EventStoreService::Append(grpc::CallbackServerContext*
                                                     const api::v1::AppendRequest* request,
                                                     api::v1::AppendResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status allowed = Allowed(*context, "Append"); !allowed.ok()) {
+    reactor->Finish(ToGrpcStatus(allowed));
+    return reactor;
+  }
   absl::StatusOr<eventstore::AppendRequest> append = AppendRequestFromProto(
       *request, DeadlineFromGrpc(context->deadline()), options_.limits);
   if (!append.ok()) {
@@ -60,7 +65,9 @@ grpc::ServerUnaryReactor* EventStoreService::ReadStream(grpc::CallbackServerCont
                                                         const api::v1::ReadStreamRequest* request,
                                                         api::v1::ReadStreamResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(ReadStreamImpl(*request, *response)));
+  absl::Status status = Allowed(*context, "ReadStream");
+  if (status.ok()) status = ReadStreamImpl(*request, *response);
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 
@@ -68,8 +75,9 @@ grpc::ServerUnaryReactor* EventStoreService::ReadAll(grpc::CallbackServerContext
                                                      const api::v1::ReadAllRequest* request,
                                                      api::v1::ReadAllResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(
-      ToGrpcStatus(ReadAllImpl(DeadlineFromGrpc(context->deadline()), *request, *response)));
+  absl::Status status = Allowed(*context, "ReadAll");
+  if (status.ok()) status = ReadAllImpl(DeadlineFromGrpc(context->deadline()), *request, *response);
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 
@@ -83,7 +91,15 @@ grpc::ServerWriteReactor<api::v1::SubscribeResponse>* EventStoreService::Subscri
       .batch_size = options_.subscribe_batch_size,
       .max_scan = options_.subscribe_max_scan,
   };
-  return services_internal::SubscribeReactor::Start(env, context, *request);
+  return services_internal::SubscribeReactor::Start(env, context, *request,
+                                                    ToGrpcStatus(Allowed(*context, "Subscribe")));
+}
+
+absl::Status EventStoreService::Allowed(const grpc::ServerContextBase& context,
+                                        const char* method) const {
+  return AuthorizeCaller(options_.authenticator, context,
+                         std::string("hub.api.v1.EventStore/") + method)
+      .status();
 }
 
 absl::Status EventStoreService::ReadStreamImpl(const api::v1::ReadStreamRequest& request,

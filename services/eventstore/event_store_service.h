@@ -18,6 +18,7 @@
 #include "eventstore/event_log.h"
 #include "grpcpp/grpcpp.h"
 #include "hub/api/v1/event_store_service.grpc.pb.h"
+#include "services/common/authenticator.h"
 #include "services/eventstore/internal/subscribe_reactor.h"
 #include "services/eventstore/internal/task_runner.h"
 
@@ -36,10 +37,12 @@ class EventStoreService final : public api::v1::EventStore::CallbackService {
     int subscribe_batch_size = 128;
     // Records one filtered subscription read may examine before writing or re-reading.
     int64_t subscribe_max_scan = 10000;
+    // Who is calling; every call needs an operator (the table in command_rules.cc). Without
+    // one every call is refused.
+    const Authenticator* authenticator = nullptr;
   };
 
   EventStoreService(eventstore::EventLog& log, const Options& options);
-  explicit EventStoreService(eventstore::EventLog& log) : EventStoreService(log, Options()) {}
   ~EventStoreService() override = default;
 
   // Ends every active subscription with UNAVAILABLE "server shutting down" and refuses new
@@ -64,6 +67,8 @@ class EventStoreService final : public api::v1::EventStore::CallbackService {
       grpc::CallbackServerContext* context, const api::v1::SubscribeRequest* request) override;
 
  private:
+  // OK if the caller may call EventStore/`method`.
+  absl::Status Allowed(const grpc::ServerContextBase& context, const char* method) const;
   absl::Status ReadStreamImpl(const api::v1::ReadStreamRequest& request,
                               api::v1::ReadStreamResponse& response);
   absl::Status ReadAllImpl(absl::Time deadline, const api::v1::ReadAllRequest& request,

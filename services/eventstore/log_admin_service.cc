@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "services/common/eventstore_proto.h"
+#include "services/common/command_rules.h"
 #include "services/common/grpc_status.h"
 #include "services/eventstore/translate.h"
 
@@ -13,6 +14,9 @@ namespace hub::services {
 grpc::Status LogAdminService::GetHead(grpc::ServerContext* context,
                                       const api::v1::GetHeadRequest* request,
                                       api::v1::GetHeadResponse* response) {
+  absl::StatusOr<domain::Caller> caller =
+      AuthorizeCaller(authenticator_, *context, "hub.api.v1.LogAdmin/GetHead");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   HeadToProto(log_.GetHead(), response);
   return grpc::Status::OK;
 }
@@ -20,12 +24,19 @@ grpc::Status LogAdminService::GetHead(grpc::ServerContext* context,
 grpc::Status LogAdminService::Verify(grpc::ServerContext* context,
                                      const api::v1::VerifyRequest* request,
                                      api::v1::VerifyResponse* response) {
+  absl::StatusOr<domain::Caller> caller =
+      AuthorizeCaller(authenticator_, *context, "hub.api.v1.LogAdmin/Verify");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   return ToGrpcStatus(VerifyImpl(*request, *response));
 }
 
 grpc::Status LogAdminService::Backup(grpc::ServerContext* context,
                                      const api::v1::BackupRequest* request,
                                      api::v1::BackupResponse* response) {
+  absl::StatusOr<domain::Caller> caller =
+      AuthorizeCaller(authenticator_, *context, "hub.api.v1.LogAdmin/Backup");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  HUB_LOG(INFO) << "backup requested by " << caller->agency_id << "/" << caller->user_id;
   return ToGrpcStatus(BackupImpl(*request, *response));
 }
 

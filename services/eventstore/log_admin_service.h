@@ -4,20 +4,23 @@
 // Uses gRPC's synchronous API on purpose: Verify walks the whole log and Backup copies it, so
 // each may take minutes; the sync API gives them threads of their own instead of holding a
 // callback thread that other calls need. Operator calls are rare, so the thread cost is nil.
-// Backup writes to a path on the server's file system, so the service must be exposed only to
-// operators (there is no caller authentication yet).
+// Backup writes to a path on the server's file system, so every call needs an operator (the
+// administrator role in command_rules.cc).
 // Thread-safe; the log must outlive the service.
 #pragma once
 
 #include "eventstore/event_log.h"
 #include "grpcpp/grpcpp.h"
 #include "hub/api/v1/event_store_service.grpc.pb.h"
+#include "services/common/authenticator.h"
 
 namespace hub::services {
 
 class LogAdminService final : public api::v1::LogAdmin::Service {
  public:
-  explicit LogAdminService(eventstore::EventLog& log) : log_(log) {}
+  // Without an `authenticator` every call is refused.
+  LogAdminService(eventstore::EventLog& log, const Authenticator* authenticator)
+      : log_(log), authenticator_(authenticator) {}
 
   // hub::api::v1::LogAdmin::Service
   grpc::Status GetHead(grpc::ServerContext* context, const api::v1::GetHeadRequest* request,
@@ -32,6 +35,7 @@ class LogAdminService final : public api::v1::LogAdmin::Service {
   absl::Status BackupImpl(const api::v1::BackupRequest& request, api::v1::BackupResponse& response);
 
   eventstore::EventLog& log_;
+  const Authenticator* const authenticator_;
 };
 
 }  // namespace hub::services

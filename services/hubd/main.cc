@@ -35,7 +35,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/clock.h"
+#include "services/common/access.h"
 #include "services/common/authenticator.h"
+#include "services/common/command_request.h"
+#include "services/common/rate_limiter.h"
+#include "services/common/tls_authenticator.h"
 #include "services/common/partnership.h"
 #include "services/common/service_deps.h"
 #include "services/enquiry/advocacy_service.h"
@@ -62,7 +66,7 @@ ABSL_FLAG(std::string, services, "all",
           "ProjectionAdmin, with the projections that feed them)");
 ABSL_FLAG(std::string, partnership, "",
           "the partnership configuration (text-format hub.config.v1.Partnership: agencies, "
-          "timescales, calendar); required when hosting a safeguarding service");
+          "timescales, calendar); required: every caller is one of its agencies");
 ABSL_FLAG(std::string, agreement, "",
           "the information sharing agreement (text-format hub.config.v1.SharingAgreement); "
           "required when hosting views; recorded in the log when it differs from the one in "
@@ -70,10 +74,26 @@ ABSL_FLAG(std::string, agreement, "",
 ABSL_FLAG(std::string, views_dir, "",
           "directory of the read models the projections fold (default DATA_DIR/views); "
           "derived data: deleting it makes hubd rebuild them from the log");
+ABSL_FLAG(std::string, tls_cert, "",
+          "the server's certificate chain (PEM): serve mutual TLS; needs --tls_key, "
+          "--tls_client_ca, --jwks and --access (deploy/make-trial-credentials.sh makes a set "
+          "for trials)");
+ABSL_FLAG(std::string, tls_key, "", "the server certificate's private key (PEM)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "CA bundle (PEM) that issues agencies' client certificates");
+ABSL_FLAG(std::string, jwks, "",
+          "the identity provider's public keys (JWKS) for practitioners' tokens; re-read when "
+          "the file changes (key rotation)");
+ABSL_FLAG(std::string, access, "",
+          "the access configuration (text-format hub.config.v1.Access: agencies' certificates, "
+          "the token issuer, request limits); required with --tls_cert, optional otherwise "
+          "(limits)");
 ABSL_FLAG(bool, dev_identity_from_metadata, false,
-          "DEVELOPMENT ONLY: trust x-hub-agency / x-hub-user / x-hub-roles request metadata as "
-          "the caller's identity; refused unless --listen is a loopback address. Without it "
-          "(and until credentials are configured) safeguarding calls are UNAUTHENTICATED");
+          "TESTS AND DEVELOPMENT ONLY: trust x-hub-agency / x-hub-user / x-hub-roles request "
+          "metadata as the caller's identity over plaintext; refused unless --listen is a "
+          "loopback address, and never together with --tls_cert");
+ABSL_FLAG(absl::Duration, emergency_access_duration, absl::Hours(3),
+          "how long a break-glass (emergency access) grant lasts; a request may ask for less");
 ABSL_FLAG(std::string, config, "",
           "file of flag lines (--name=value, # comments); read first, so the command line "
           "overrides it");
@@ -81,7 +101,6 @@ ABSL_FLAG(std::string, config, "",
 namespace hub {
 namespace {
 
-constexpr int kMaxReceiveMessageBytes = 16 << 20;  // above the log's 8 MiB append limit
 constexpr absl::Duration kDrainTimeout = absl::Seconds(10);
 
 // Rewrites --config=FILE (or --config FILE) as absl's --flagfile=FILE placed first, so that
@@ -202,40 +221,97 @@ absl::Status Run(const sigset_t& stop_signals) {
 
   // The partnership and the caller identity, before the log is opened: a bad configuration
   // must not leave a half-started server.
-  std::optional<services::Partnership> partnership;
-  std::unique_ptr<services::Authenticator> authenticator = services::NewDenyAllAuthenticator();
-  std::string identity_warning;  // logged once the log is open, after any start-up error
+  const bool tls = !absl::GetFlag(FLAGS_tls_cert).empty();
+  const bool dev_identity = absl::GetFlag(FLAGS_dev_identity_from_metadata);
+  if (tls && dev_identity) {
+    return absl::InvalidArgumentError(
+        "--dev_identity_from_metadata: not with --tls_cert; a TLS server identifies callers by "
+        "their certificates and tokens only");
+  }
+  if (!tls && !dev_identity) {
+    return absl::InvalidArgumentError(
+        "no caller identity: serve mutual TLS (--tls_cert, --tls_key, --tls_client_ca, --jwks, "
+        "--access; deploy/make-trial-credentials.sh makes trial credentials) or, for tests on "
+        "a loopback address, --dev_identity_from_metadata");
+  }
+  if (dev_identity && !IsLoopback(host)) {
+    return absl::InvalidArgumentError(
+        "--dev_identity_from_metadata: refused on a non-loopback address; it trusts any "
+        "caller's claim of who they are");
+  }
+  if (absl::GetFlag(FLAGS_partnership).empty()) {
+    return absl::InvalidArgumentError(
+        "--partnership: required: callers are agencies of the partnership (see "
+        "deploy/partnership.example.textproto)");
+  }
+  HUB_ASSIGN_OR_RETURN(services::Partnership partnership,
+                       services::Partnership::Load(absl::GetFlag(FLAGS_partnership)));
   std::optional<policy::Agreement> agreement;
-  if (hosted.any_safeguarding()) {
-    if (absl::GetFlag(FLAGS_partnership).empty()) {
+  if (hosted.views) {
+    if (absl::GetFlag(FLAGS_agreement).empty()) {
       return absl::InvalidArgumentError(
-          "--partnership: required to host the safeguarding services (see "
-          "deploy/partnership.example.textproto)");
+          "--agreement: required to host the views (see deploy/agreement.example.textproto)");
     }
-    HUB_ASSIGN_OR_RETURN(partnership,
-                         services::Partnership::Load(absl::GetFlag(FLAGS_partnership)));
-    if (hosted.views) {
-      if (absl::GetFlag(FLAGS_agreement).empty()) {
-        return absl::InvalidArgumentError(
-            "--agreement: required to host the views (see deploy/agreement.example.textproto)");
+    HUB_ASSIGN_OR_RETURN(agreement, policy::Agreement::Load(absl::GetFlag(FLAGS_agreement)));
+  }
+  if (const absl::Duration d = absl::GetFlag(FLAGS_emergency_access_duration);
+      d < absl::Minutes(1) || d > absl::Hours(24)) {
+    return absl::InvalidArgumentError(
+        "--emergency_access_duration: between 1m and 24h (break-glass is for emergencies)");
+  }
+  services::AccessPolicy access = services::AccessPolicy::Defaults();
+  if (!absl::GetFlag(FLAGS_access).empty()) {
+    HUB_ASSIGN_OR_RETURN(access,
+                         services::AccessPolicy::Load(absl::GetFlag(FLAGS_access), partnership));
+  } else if (tls) {
+    return absl::InvalidArgumentError(
+        "--access: required with --tls_cert (see deploy/access.example.textproto)");
+  }
+  services::SetRequestLimits(access.request_limits());
+  services::RateLimiter limiter(access.rate_limits(), SystemClock::Get());
+  std::unique_ptr<services::Authenticator> authenticator;
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  std::unique_ptr<services::ClientCertificateVerifier> certificate_verifier;
+  std::unique_ptr<services::TokenVerifier> token_verifier;
+  std::unique_ptr<services::CallerIdentifier> identifier;
+  std::string identity_warning;  // logged once the log is open, after any start-up error
+  if (tls) {
+    HUB_RETURN_IF_ERROR(access.CheckServesTls());
+    for (const auto& [flag, value] :
+         {std::pair{"--tls_key", absl::GetFlag(FLAGS_tls_key)},
+          std::pair{"--tls_client_ca", absl::GetFlag(FLAGS_tls_client_ca)},
+          std::pair{"--jwks", absl::GetFlag(FLAGS_jwks)}}) {
+      if (value.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(flag, ": required with --tls_cert"));
       }
-      HUB_ASSIGN_OR_RETURN(agreement, policy::Agreement::Load(absl::GetFlag(FLAGS_agreement)));
     }
-    if (absl::GetFlag(FLAGS_dev_identity_from_metadata)) {
-      if (!IsLoopback(host)) {
-        return absl::InvalidArgumentError(
-            "--dev_identity_from_metadata: refused on a non-loopback address; it trusts any "
-            "caller's claim of who they are");
-      }
-      identity_warning =
-          "DEVELOPMENT IDENTITY: callers are whoever their x-hub-agency, x-hub-user and "
-          "x-hub-roles metadata say; never use this with real data";
-      authenticator = services::NewMetadataAuthenticator(*partnership);
-    } else {
-      identity_warning =
-          "no caller identity configured: safeguarding calls will be refused "
-          "(UNAUTHENTICATED); for local development pass --dev_identity_from_metadata";
-    }
+    HUB_ASSIGN_OR_RETURN(const std::string cert_pem,
+                         services::ReadConfigFile(absl::GetFlag(FLAGS_tls_cert), "--tls_cert"));
+    HUB_ASSIGN_OR_RETURN(const std::string key_pem,
+                         services::ReadConfigFile(absl::GetFlag(FLAGS_tls_key), "--tls_key"));
+    HUB_ASSIGN_OR_RETURN(const std::string ca_pem,
+                         services::ReadConfigFile(absl::GetFlag(FLAGS_tls_client_ca),
+                                                  "--tls_client_ca"));
+    HUB_ASSIGN_OR_RETURN(certificate_verifier, services::ClientCertificateVerifier::Create(
+                                                   absl::GetFlag(FLAGS_tls_client_ca)));
+    HUB_ASSIGN_OR_RETURN(token_verifier,
+                         services::TokenVerifier::Create(access.token_policy(),
+                                                         absl::GetFlag(FLAGS_jwks),
+                                                         SystemClock::Get()));
+    identifier = std::make_unique<services::CallerIdentifier>(
+        access, partnership, *certificate_verifier, *token_verifier, SystemClock::Get());
+    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
+    ssl.pem_root_certs = ca_pem;  // offered to clients as acceptable issuers
+    ssl.pem_key_cert_pairs.push_back({key_pem, cert_pem});
+    credentials = grpc::SslServerCredentials(ssl);
+    credentials->SetAuthMetadataProcessor(services::NewTlsAuthProcessor(*identifier, limiter));
+    authenticator = services::NewTlsAuthenticator(*identifier);
+  } else {
+    identity_warning =
+        "DEVELOPMENT IDENTITY over plaintext: callers are whoever their x-hub-agency, "
+        "x-hub-user and x-hub-roles metadata say; never use this with real data";
+    credentials = grpc::InsecureServerCredentials();
+    authenticator = services::NewMetadataAuthenticator(partnership, &limiter);
   }
 
   std::error_code ec;
@@ -289,13 +365,15 @@ absl::Status Run(const sigset_t& stop_signals) {
   }
   services::EventStoreService::Options store_options;
   store_options.limits = log_options.limits;
+  store_options.authenticator = authenticator.get();
   services::EventStoreService event_store(*log, store_options);
-  services::LogAdminService log_admin(*log);
+  services::LogAdminService log_admin(*log, authenticator.get());
   std::unique_ptr<services::ServiceDeps> deps;
   std::vector<std::unique_ptr<grpc::Service>> safeguarding;
+  services::ViewsService* views = nullptr;  // ends notification streams at shutdown
   if (hosted.any_safeguarding()) {
     deps = std::make_unique<services::ServiceDeps>(
-        services::ServiceDeps{*log, *partnership, SystemClock::Get(), *authenticator});
+        services::ServiceDeps{*log, partnership, SystemClock::Get(), *authenticator});
     if (hosted.people) safeguarding.push_back(std::make_unique<services::PeopleService>(*deps));
     if (hosted.intake) {
       safeguarding.push_back(std::make_unique<services::ReferralIntakeService>(*deps));
@@ -306,7 +384,12 @@ absl::Status Run(const sigset_t& stop_signals) {
       safeguarding.push_back(std::make_unique<services::AdvocacyService>(*deps));
     }
     if (hosted.views) {
-      safeguarding.push_back(std::make_unique<services::ViewsService>(*deps, *engine, *agreement));
+      services::ViewsOptions views_options;
+      views_options.emergency_access_duration = absl::GetFlag(FLAGS_emergency_access_duration);
+      auto views_service =
+          std::make_unique<services::ViewsService>(*deps, *engine, *agreement, views_options);
+      views = views_service.get();
+      safeguarding.push_back(std::move(views_service));
       safeguarding.push_back(std::make_unique<services::ProjectionAdminService>(*deps, *engine));
     }
   }
@@ -315,9 +398,8 @@ absl::Status Run(const sigset_t& stop_signals) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(),
-                           &bound_port);
-  builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), credentials, &bound_port);
+  builder.SetMaxReceiveMessageSize(access.max_message_bytes(hosted.eventstore));
   if (hosted.eventstore) {
     builder.RegisterService(&event_store);
     builder.RegisterService(&log_admin);
@@ -347,7 +429,8 @@ absl::Status Run(const sigset_t& stop_signals) {
   }
   health->SetServingStatus("", true);
   for (const std::string& name : served) health->SetServingStatus(name, true);
-  HUB_LOG(INFO) << "hubd listening on " << host << ":" << bound_port << " (data dir "
+  HUB_LOG(INFO) << "hubd listening on " << host << ":" << bound_port
+                << (tls ? " (mutual TLS" : " (PLAINTEXT, development identity") << "; data dir "
                 << data_dir << "; services " << absl::StrJoin(served, ", ") << ")";
   // Last: whoever waits for the port file may rely on everything above having happened.
   if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
@@ -367,6 +450,7 @@ absl::Status Run(const sigset_t& stop_signals) {
   // which completes anything still pending and syncs.
   health->Shutdown();
   event_store.Shutdown();
+  if (views != nullptr) views->Shutdown();
   server->Shutdown(absl::ToChronoTime(absl::Now() + kDrainTimeout));
   if (engine) engine->Stop();  // after the last read, before the log it folds closes
   HUB_LOG(INFO) << "gRPC server drained; closing the event log";
@@ -398,7 +482,9 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "the referral hub server.\n"
       "  hubd [--listen=HOST:PORT] [--data_dir=PATH] [--services=all|LIST] "
-      "[--partnership=FILE] [--agreement=FILE] [--views_dir=PATH] [--dev_identity_from_metadata] [--port_file=PATH] [--config=FILE]");
+      "--partnership=FILE [--agreement=FILE] [--views_dir=PATH]\n"
+      "       (--tls_cert=PEM --tls_key=PEM --tls_client_ca=PEM --jwks=FILE --access=FILE |\n"
+      "        --dev_identity_from_metadata [--access=FILE]) [--port_file=PATH] [--config=FILE]");
   std::vector<std::string> args = hub::ConfigAsFlagfile(argc, argv);
   std::vector<char*> arg_ptrs;
   for (std::string& arg : args) arg_ptrs.push_back(arg.data());

@@ -590,7 +590,7 @@ TEST_F(IntakeServicesTest, AMissingRoleIsPermissionDenied) {
   // A safeguarding manager outside the local authority: s42 is the LA's decision.
   status = Decide(S42Decision("decide-2", raised.concern_id(), 1), &decided, kPoliceManager);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_THAT(status.error_message(), HasSubstr("local authority"));
+  EXPECT_THAT(status.error_message(), HasSubstr("Adult social care only"));
   EXPECT_EQ(Head(), head + 1);  // only the triage
 
   api::RaiseConcernResponse anonymous;
@@ -606,7 +606,7 @@ TEST_F(IntakeServicesTest, BadInputIsInvalidArgumentAndAppendsNothing) {
   EXPECT_THAT(status.error_message(),
               HasSubstr("adult.identifiers[0].value: not a valid NHS number (check digit)"));
   request = Raise("raise-1");
-  request.mutable_details()->set_what_happened(std::string(services::kMaxLongText + 1, 'x'));
+  request.mutable_details()->set_what_happened(std::string(services::kDefaultMaxLongText + 1, 'x'));
   status = RaiseConcern(request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("details.what_happened"));

@@ -381,4 +381,27 @@ RecordSharingConsentFromProto(const domain::Caller& caller,
   return out;
 }
 
+absl::StatusOr<IntakeStreamCommand<domain::intake::RestrictCase>> RestrictCaseFromProto(
+    const domain::Caller& caller, const api::v1::RestrictCaseRequest& request, absl::Time now) {
+  HUB_ASSIGN_OR_RETURN(auto out, OnStream<domain::intake::RestrictCase>(
+                                     caller, request.header(), now, "concern_id",
+                                     request.concern_id()));
+  HUB_RETURN_IF_ERROR(CheckEnum("reason_kind", request.reason_kind(), /*required=*/true));
+  HUB_RETURN_IF_ERROR(CheckLongText("reason", request.reason(), /*required=*/true));
+  out.command.reason_kind = request.reason_kind();
+  out.command.reason = request.reason();
+  return out;
+}
+
+absl::StatusOr<IntakeStreamCommand<domain::intake::LiftCaseRestriction>>
+LiftCaseRestrictionFromProto(const domain::Caller& caller,
+                             const api::v1::LiftCaseRestrictionRequest& request, absl::Time now) {
+  HUB_ASSIGN_OR_RETURN(auto out, OnStream<domain::intake::LiftCaseRestriction>(
+                                     caller, request.header(), now, "concern_id",
+                                     request.concern_id()));
+  HUB_RETURN_IF_ERROR(CheckLongText("reason", request.reason(), /*required=*/true));
+  out.command.reason = request.reason();
+  return out;
+}
+
 }  // namespace hub::services

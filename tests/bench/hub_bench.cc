@@ -53,6 +53,7 @@
 #include "hub/api/v1/event_store_service.grpc.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
+#include "tests/testing/dev_identity.h"
 
 namespace hub::bench {
 namespace {
@@ -336,8 +337,15 @@ class HubdProcess {
                                                             const std::string& work_dir) {
     const std::string port_file = work_dir + "/hubd.port";
     std::filesystem::remove(port_file);
+    // The raw log as the operator (development identity), with a rate limit no benchmark meets.
+    const std::string access = work_dir + "/access.textproto";
+    std::ofstream(access) << "limits { requests_per_second: 100000 burst: 1000000 }\n";
     std::vector<std::string> args = {binary, "--listen=127.0.0.1:0", "--data_dir=" + data_dir,
-                                     "--port_file=" + port_file};
+                                     "--port_file=" + port_file,
+                                     "--partnership=" HUB_SOURCE_DIR
+                                     "/deploy/partnership.example.textproto",
+                                     "--services=eventstore", "--dev_identity_from_metadata",
+                                     "--access=" + access};
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -441,8 +449,7 @@ absl::StatusOr<Stubs> Connect(int port, int count) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     args.SetMaxReceiveMessageSize(-1);
-    auto channel = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
-                                             grpc::InsecureChannelCredentials(), args);
+    auto channel = testing::OperatorChannel(absl::StrCat("127.0.0.1:", port), args);
     if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
       return absl::UnavailableError(absl::StrCat("cannot connect to hubd on port ", port));
     }
@@ -555,7 +562,7 @@ absl::StatusOr<RunFigures> TimedAppends(const Stubs& stubs, int in_flight, doubl
 // time: what a round trip to hubd costs by itself, to set beside the 1-in-flight append.
 absl::StatusOr<RunFigures> RoundTrips(int port, double seconds) {
   auto stub = api::LogAdmin::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+      testing::OperatorChannel(absl::StrCat("127.0.0.1:", port)));
   std::vector<double> latencies_ms;
   RunFigures f;
   const auto start = Clock::now();
@@ -579,7 +586,7 @@ absl::StatusOr<RunFigures> RoundTrips(int port, double seconds) {
 
 absl::StatusOr<int64_t> EventCount(int port) {
   auto stub = api::LogAdmin::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+      testing::OperatorChannel(absl::StrCat("127.0.0.1:", port)));
   grpc::ClientContext context;
   api::GetHeadResponse head;
   grpc::Status s = stub->GetHead(&context, api::GetHeadRequest(), &head);

@@ -27,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "tests/testing/dev_identity.h"
 
 extern char** environ;
 
@@ -110,9 +111,9 @@ struct Hubd {
 
   std::string address() const { return absl::StrCat("127.0.0.1:", port); }
   std::string log() const { return ReadFile(stderr_path); }
-  std::shared_ptr<grpc::Channel> Channel() const {
-    return grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
-  }
+  // A plaintext channel (hubd started with --dev_identity_from_metadata); calls that send no
+  // x-hub-agency of their own are made as the hub's operator.
+  std::shared_ptr<grpc::Channel> Channel() const { return testing::OperatorChannel(address()); }
 };
 
 // Spawns hubd with `argv` (which must include --port_file=`port_file`), stdout and stderr to

@@ -59,6 +59,10 @@ constexpr char kPartnershipFlag[] =
     "--partnership=" HUB_SOURCE_DIR "/deploy/partnership.example.textproto";
 constexpr char kAgreementFlag[] = "--agreement=" HUB_SOURCE_DIR "/deploy/agreement.example.textproto";
 constexpr char kHubctlPath[] = HUBCTL_PATH;
+// hubctl --server as the hub's operator (development identity).
+constexpr char kAsAgency[] = "--agency=asc-northshire";
+constexpr char kAsUser[] = "--user=operator";
+constexpr char kAsOperatorRole[] = "--roles=administrator";
 constexpr absl::Duration kStopTimeout = absl::Seconds(5);  // "exits within a few seconds"
 
 // hubd's shutdown waits for each client to acknowledge its GOAWAY. A gRPC client polls an
@@ -92,6 +96,10 @@ class HubdE2eTest : public ::testing::Test {
     std::vector<std::string> argv = {kHubdPath, "--listen=127.0.0.1:0",
                                      "--port_file=" + port_file, "--data_dir=" + data_dir,
                                      kPartnershipFlag, kAgreementFlag};
+    if (std::find(extra_flags.begin(), extra_flags.end(), "--dev_identity_from_metadata") ==
+        extra_flags.end()) {
+      argv.push_back("--dev_identity_from_metadata");
+    }
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
     return StartHubdWithArgs(argv, port_file);
   }
@@ -329,7 +337,8 @@ TEST_F(HubdE2eTest, SecondHubdExitCodeIsNonZero) {
   ASSERT_TRUE(first.ok()) << first.status();
   const std::string err = NextPath("second.stderr");
   absl::StatusOr<std::unique_ptr<ChildProcess>> second = ChildProcess::Spawn(
-      {kHubdPath, "--listen=127.0.0.1:0", "--data_dir=" + data, kPartnershipFlag, kAgreementFlag},
+      {kHubdPath, "--listen=127.0.0.1:0", "--data_dir=" + data, kPartnershipFlag, kAgreementFlag,
+       "--dev_identity_from_metadata"},
       NextPath("second.stdout"), err);
   ASSERT_TRUE(second.ok());
   const std::optional<int> code = (*second)->WaitForExit(e2e::kStartTimeout);
@@ -349,7 +358,8 @@ TEST_F(HubdE2eTest, ConfigFileProvidesFlags) {
                         << "--data_dir=" << dir_.Sub("configured-data") << "\n"
                         << "--port_file=" << port_file << "\n"
                         << kPartnershipFlag << "\n"
-                        << kAgreementFlag << "\n";
+                        << kAgreementFlag << "\n"
+                        << "--dev_identity_from_metadata\n";
   absl::StatusOr<Hubd> hubd = StartHubdWithArgs({kHubdPath, "--config=" + config}, port_file);
   ASSERT_TRUE(hubd.ok()) << hubd.status();
   EXPECT_THAT(hubd->log(), HasSubstr(dir_.Sub("configured-data")));
@@ -444,20 +454,20 @@ TEST_F(HubdE2eTest, HubctlAgainstARunningHubd) {
   const api::GetHeadResponse head = Head(*hubd);
   const std::string server = "--server=" + hubd->address();
 
-  CommandResult verify = Hubctl({server, "verify"});
+  CommandResult verify = Hubctl({server, kAsAgency, kAsUser, kAsOperatorRole, "verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify.err;
   EXPECT_THAT(verify.out, HasSubstr("events checked: 2"));
-  CommandResult head_out = Hubctl({server, "head"});
+  CommandResult head_out = Hubctl({server, kAsAgency, kAsUser, kAsOperatorRole, "head"});
   EXPECT_EQ(head_out.exit_code, 0) << head_out.err;
   EXPECT_EQ(LinkLine(head_out.out), head.link_hex());
-  CommandResult health = Hubctl({server, "health"});
+  CommandResult health = Hubctl({server, kAsAgency, kAsUser, kAsOperatorRole, "health"});
   EXPECT_EQ(health.exit_code, 0) << health.err;
   EXPECT_EQ(health.out, "SERVING\n");
-  CommandResult read = Hubctl({server, "read", "--stream=person-1"});
+  CommandResult read = Hubctl({server, kAsAgency, kAsUser, kAsOperatorRole, "read", "--stream=person-1"});
   EXPECT_EQ(read.exit_code, 0) << read.err;
   EXPECT_EQ(std::vector<std::string>(absl::StrSplit(read.out, '\n', absl::SkipEmpty())).size(),
             2u);
-  CommandResult backup = Hubctl({server, "backup", dir_.Sub("online-backup")});
+  CommandResult backup = Hubctl({server, kAsAgency, kAsUser, kAsOperatorRole, "backup", dir_.Sub("online-backup")});
   EXPECT_EQ(backup.exit_code, 0) << backup.err;
   EXPECT_TRUE(std::filesystem::exists(dir_.Sub("online-backup")));
 
@@ -547,7 +557,7 @@ TEST_F(HubdE2eTest, ProjectionsSurviveAKillAndMatchARebuildByteForByte) {
       Hubctl({"--data_dir=" + data, "status", "--digest", "--views_dir=" + rebuilt_dir});
   ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
   const auto live_digests = Digests(live.out);
-  EXPECT_EQ(live_digests.size(), 5u) << live.out;
+  EXPECT_EQ(live_digests.size(), 6u) << live.out;
   EXPECT_EQ(live_digests, Digests(rebuilt.out)) << live.out << "\n" << rebuilt.out;
 }
 
@@ -582,9 +592,37 @@ TEST_F(HubdE2eTest, AnAgreementIsRecordedWhenItTakesEffect) {
   const std::string port_file = NextPath("port");
   absl::StatusOr<Hubd> refused = StartHubdWithArgs(
       {kHubdPath, "--listen=127.0.0.1:0", "--port_file=" + port_file,
-       "--data_dir=" + dir_.Sub("other"), kPartnershipFlag},
+       "--data_dir=" + dir_.Sub("other"), kPartnershipFlag, "--dev_identity_from_metadata"},
       port_file);
-  EXPECT_FALSE(refused.ok());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("--agreement"));
+}
+
+// hubd will not serve without knowing who its callers are, will not trust metadata beyond
+// loopback or beside TLS, and says which flag is wrong (exit code 2) before opening anything.
+TEST_F(HubdE2eTest, RefusesToStartWithoutACallerIdentity) {
+  const struct {
+    std::vector<std::string> flags;
+    const char* says;
+  } cases[] = {
+      {{"--listen=127.0.0.1:0"}, "no caller identity"},
+      {{"--listen=0.0.0.0:0", "--dev_identity_from_metadata"}, "non-loopback"},
+      {{"--listen=127.0.0.1:0", "--dev_identity_from_metadata", "--tls_cert=/x.pem"},
+       "not with --tls_cert"},
+      {{"--listen=127.0.0.1:0", "--tls_cert=/x.pem"}, "--access: required"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {kHubdPath, "--data_dir=" + dir_.Sub("never"),
+                                     kPartnershipFlag, kAgreementFlag};
+    argv.insert(argv.end(), c.flags.begin(), c.flags.end());
+    const std::string err = NextPath("refused.stderr");
+    absl::StatusOr<std::unique_ptr<ChildProcess>> hubd =
+        ChildProcess::Spawn(argv, NextPath("refused.stdout"), err);
+    ASSERT_TRUE(hubd.ok());
+    EXPECT_EQ((*hubd)->WaitForExit(e2e::kStartTimeout), 2) << c.says;
+    EXPECT_THAT(ReadFile(err), HasSubstr(c.says));
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("never")));
 }
 
 TEST_F(HubdE2eTest, HubctlUsageErrorsExitTwo) {

@@ -257,7 +257,8 @@ TEST_F(SafeguardingE2eTest, SelfNeglectOlderWomanWhoDeclinesHelp) {
   // An operator reads the concern's history with hubctl, the events decoded.
   const std::string out = dir_.Sub("hubctl.out");
   auto hubctl = e2e::ChildProcess::Spawn(
-      {HUBCTL_PATH, "--server=" + hubd_.address(), "read", "--stream=concern-" + raised.concern_id()},
+      {HUBCTL_PATH, "--server=" + hubd_.address(), "--agency=asc-northshire", "--user=operator",
+       "--roles=administrator", "read", "--stream=concern-" + raised.concern_id()},
       out, dir_.Sub("hubctl.err"));
   ASSERT_TRUE(hubctl.ok());
   EXPECT_EQ((*hubctl)->WaitForExit(absl::Seconds(30)), 0);
@@ -515,9 +516,11 @@ TEST_F(SafeguardingE2eTest, BadInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
   EXPECT_THAT(s.error_message(), HasSubstr("concern_id"));
 
-  // Missing identity.
+  // Missing identity (a channel that adds none).
   grpc::ClientContext anonymous;
-  s = intake_->RaiseConcern(&anonymous, raise, &raised);
+  s = api::ReferralIntake::NewStub(
+          grpc::CreateChannel(hubd_.address(), grpc::InsecureChannelCredentials()))
+          ->RaiseConcern(&anonymous, raise, &raised);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
 
   EXPECT_EQ(Head(), head);

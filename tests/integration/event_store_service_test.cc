@@ -58,6 +58,30 @@ api::AppendRequest AppendOf(const std::string& stream, int count,
   return request;
 }
 
+// Whoever the test says is calling: the services' authorisation is under test, not the
+// authentication (that has its own tests).
+class FixedCaller final : public services::Authenticator {
+ public:
+  explicit FixedCaller(domain::Caller caller) : caller_(std::move(caller)) {}
+  absl::StatusOr<domain::Caller> Authenticate(const grpc::ServerContextBase&) const override {
+    absl::MutexLock lock(&mu_);
+    return caller_;
+  }
+  void Set(absl::StatusOr<domain::Caller> caller) {
+    absl::MutexLock lock(&mu_);
+    caller_ = std::move(caller);
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::StatusOr<domain::Caller> caller_ ABSL_GUARDED_BY(mu_);
+};
+
+domain::Caller Operator(common::v1::Role role = common::v1::ROLE_ADMINISTRATOR) {
+  return domain::Caller{"asc-northshire", common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE, "operator",
+                        {role}};
+}
+
 // One open Subscribe call.
 struct Subscriber {
   grpc::ClientContext context;
@@ -73,8 +97,10 @@ class EventStoreIntegrationTest : public ::testing::Test {
         eventstore::OpenRocksDbEventLog(dir_.Sub("data"), options);
     ASSERT_THAT(log, testing::IsOk());
     log_ = *std::move(log);
-    service_ = std::make_unique<services::EventStoreService>(*log_);
-    admin_ = std::make_unique<services::LogAdminService>(*log_);
+    services::EventStoreService::Options service_options;
+    service_options.authenticator = &caller_;
+    service_ = std::make_unique<services::EventStoreService>(*log_, service_options);
+    admin_ = std::make_unique<services::LogAdminService>(*log_, &caller_);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -184,6 +210,7 @@ class EventStoreIntegrationTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<Clock> clock_ = std::make_unique<SystemClock>();
+  FixedCaller caller_{Operator()};
   std::unique_ptr<eventstore::EventLog> log_;
   std::unique_ptr<services::EventStoreService> service_;
   std::unique_ptr<services::LogAdminService> admin_;
@@ -191,6 +218,55 @@ class EventStoreIntegrationTest : public ::testing::Test {
   std::unique_ptr<api::EventStore::Stub> stub_;
   std::unique_ptr<api::LogAdmin::Stub> admin_stub_;
 };
+
+// The raw log is for the hub's operators: anyone else is refused before anything is read or
+// written, and a call with no identity is unauthenticated.
+TEST_F(EventStoreIntegrationTest, OnlyOperatorsReachTheRawLog) {
+  for (const absl::StatusOr<domain::Caller>& who :
+       {absl::StatusOr<domain::Caller>(Operator(common::v1::ROLE_SAFEGUARDING_MANAGER)),
+        absl::StatusOr<domain::Caller>(absl::UnauthenticatedError("no caller"))}) {
+    caller_.Set(who);
+    const grpc::StatusCode expected =
+        who.ok() ? grpc::PERMISSION_DENIED : grpc::UNAUTHENTICATED;
+    {
+      grpc::ClientContext context;
+      api::AppendResponse response;
+      EXPECT_EQ(stub_->Append(&context, AppendOf("s-1", 1), &response).error_code(), expected);
+    }
+    {
+      grpc::ClientContext context;
+      api::ReadAllRequest request;
+      api::ReadAllResponse response;
+      EXPECT_EQ(stub_->ReadAll(&context, request, &response).error_code(), expected);
+    }
+    {
+      grpc::ClientContext context;
+      api::SubscribeRequest request;
+      auto reader = stub_->Subscribe(&context, request);
+      api::SubscribeResponse message;
+      EXPECT_FALSE(reader->Read(&message));
+      EXPECT_EQ(reader->Finish().error_code(), expected);
+    }
+    {
+      grpc::ClientContext context;
+      api::GetHeadResponse response;
+      EXPECT_EQ(admin_stub_->GetHead(&context, api::GetHeadRequest(), &response).error_code(),
+                expected);
+    }
+    {
+      grpc::ClientContext context;
+      api::BackupRequest request;
+      request.set_directory(dir_.Sub("never"));
+      api::BackupResponse response;
+      EXPECT_EQ(admin_stub_->Backup(&context, request, &response).error_code(), expected);
+    }
+  }
+  EXPECT_EQ(log_->GetHead().position.value(), -1);  // nothing was appended
+  caller_.Set(Operator());
+  grpc::ClientContext context;
+  api::AppendResponse response;
+  EXPECT_TRUE(stub_->Append(&context, AppendOf("s-1", 1), &response).ok());
+}
 
 TEST_F(EventStoreIntegrationTest, AppendThenReadBack) {
   api::AppendRequest request;

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -25,6 +27,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/status_macros.h"
@@ -36,6 +40,7 @@
 #include "hub/api/v1/event_store_service.grpc.pb.h"
 #include "services/common/eventstore_proto.h"
 #include "services/eventstore/translate.h"
+#include "tools/hubctl/credential_commands.h"
 #include "tools/hubctl/views_commands.h"
 
 namespace hub::hubctl {
@@ -72,15 +77,30 @@ commands:
   sac --year=YYYY [--la=CODE] the Safeguarding Adults Collection for the reporting year that
                               starts 1 April YYYY, as NHS long-format CSV (--server only)
 
+trial credentials (local key files only; no --data_dir or --server):
+  jwks --signing_key=FILE [--kid=trial-1]
+                              print the JWKS (public key set) of a token signing key (EC P-256
+                              or RSA PEM), for hubd's token verification
+  token --signing_key=FILE [--kid=trial-1] --issuer=URL --audience=AUD --user=ID --agency=ID
+        [--roles=R1,R2] [--ttl=1h]
+                              print a signed practitioner token (ES256/RS256), for trials only
+
 global flags:
   --data_dir=PATH     open the data directory directly
   --server=HOST:PORT  talk to a running hubd
   --timeout=SECONDS   deadline of each call with --server (default 60)
   --views_dir=PATH    the read models (default DATA_DIR/views), with --data_dir
+  --ca=PEM --cert=PEM --key=PEM [--tls_server_name=NAME]
+                      with --server: mutual TLS, as the agency (or operator) whose client
+                      certificate this is (deploy/make-trial-credentials.sh makes them)
+  --token=JWT | --token_file=FILE
+                      with --server over TLS: the practitioner's token (hubctl token mints
+                      trial ones)
   --agency=ID --user=ID --roles=R1,R2
-                      who to call as with --server, while hubd runs with
-                      --dev_identity_from_metadata (status and rebuild need the
-                      administrator role; sac board_analyst or safeguarding_manager)
+                      who to call as with --server, when hubd runs with
+                      --dev_identity_from_metadata (tests only). Read, verify, head, backup,
+                      status and rebuild need the administrator role; sac board_analyst or
+                      safeguarding_manager
 
 exit codes: 0 ok, 1 check or operation failed, 2 usage error
 )";
@@ -107,7 +127,8 @@ const absl::flat_hash_set<std::string>& ValueFlags() {
   static const auto* flags = new absl::flat_hash_set<std::string>{
       "data_dir", "server", "timeout", "expect", "stream", "from",
       "limit",    "prefix", "type",    "service", "views_dir", "agency", "user", "roles",
-      "year",     "la"};
+      "year",     "la",     "ca",      "cert",    "key",     "token",   "token_file",
+      "tls_server_name"};
   return *flags;
 }
 
@@ -225,9 +246,10 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
 
 class RemoteAccess final : public LogAccess {
  public:
-  RemoteAccess(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
+  RemoteAccess(std::shared_ptr<grpc::Channel> channel, CallIdentity as, absl::Duration timeout)
       : events_(api::EventStore::NewStub(channel)),
         admin_(api::LogAdmin::NewStub(channel)),
+        as_(std::move(as)),
         timeout_(timeout) {}
 
   absl::StatusOr<api::GetHeadResponse> GetHead() override {
@@ -252,15 +274,15 @@ class RemoteAccess final : public LogAccess {
   absl::StatusOr<Response> Call(grpc::Status (Stub::*method)(grpc::ClientContext*,
                                                              const Request&, Response*),
                                 Stub& stub, const Request& request) {
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+    std::unique_ptr<grpc::ClientContext> context = CallContext(as_, timeout_);
     Response response;
-    HUB_RETURN_IF_ERROR(FromGrpcStatus((stub.*method)(&context, request, &response)));
+    HUB_RETURN_IF_ERROR(FromGrpcStatus((stub.*method)(context.get(), request, &response)));
     return response;
   }
 
   std::unique_ptr<api::EventStore::Stub> events_;
   std::unique_ptr<api::LogAdmin::Stub> admin_;
+  const CallIdentity as_;
   absl::Duration timeout_;
 };
 
@@ -532,7 +554,21 @@ const absl::flat_hash_map<std::string, CommandSpec>& Commands() {
   return *commands;
 }
 
+// Flags every command takes.
+const absl::flat_hash_set<std::string> kGlobalFlags = {
+    "data_dir", "server", "timeout", "agency", "user", "roles",
+    "ca", "cert", "key", "token", "token_file", "tls_server_name"};
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
 int Main(int argc, char** argv) {
+  if (std::optional<int> exit_code = RunCredentialCommand(argc, argv)) return *exit_code;
   CommandLine cl;
   if (std::optional<UsageError> error = ParseCommandLine(argc, argv, cl)) {
     return Usage(error->message);
@@ -550,9 +586,7 @@ int Main(int argc, char** argv) {
     return Usage(absl::StrCat(cl.command, " takes ", spec->second.positionals, " argument(s)"));
   }
   for (const auto& [flag, value] : cl.flags) {
-    if (flag != "data_dir" && flag != "server" && flag != "timeout" && flag != "agency" &&
-        flag != "user" && flag != "roles" &&
-        !spec->second.flags.contains(flag)) {
+    if (!kGlobalFlags.contains(flag) && !spec->second.flags.contains(flag)) {
       return Usage(absl::StrCat("--", flag, " does not go with ", cl.command));
     }
   }
@@ -588,7 +622,15 @@ int Main(int argc, char** argv) {
       (!absl::SimpleAtoi(cl.Get("year"), &year) || year < 2015 || year > 2100)) {
     return Usage("--year must be the year the reporting period starts, e.g. 2025 for 2025-26");
   }
-  const CallIdentity as{cl.Get("agency"), cl.Get("user"), cl.Get("roles")};
+  CallIdentity as{cl.Get("agency"), cl.Get("user"), cl.Get("roles"), cl.Get("token")};
+  if (cl.Has("token_file")) {
+    absl::StatusOr<std::string> token = ReadWholeFile(cl.Get("token_file"));
+    if (!token.ok()) return Usage(std::string(token.status().message()));
+    as.token = std::string(absl::StripAsciiWhitespace(*token));
+  }
+  if (cl.Has("cert") != cl.Has("key") || (cl.Has("cert") && !cl.Has("ca"))) {
+    return Usage("--cert and --key go together, with --ca");
+  }
   if (!cl.Has("server")) {
     if (cl.command == "status") {
       return StatusOffline(cl.Get("data_dir"), cl.Get("views_dir"), cl.Has("digest"));
@@ -602,15 +644,29 @@ int Main(int argc, char** argv) {
   if (cl.Has("server")) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(64 << 20);
-    std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
-        cl.Get("server"), grpc::InsecureChannelCredentials(), args);
+    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+    if (cl.Has("ca")) {
+      grpc::SslCredentialsOptions ssl;
+      for (const auto& [flag, field] : {std::pair{"ca", &ssl.pem_root_certs},
+                                        std::pair{"cert", &ssl.pem_cert_chain},
+                                        std::pair{"key", &ssl.pem_private_key}}) {
+        if (!cl.Has(flag)) continue;
+        absl::StatusOr<std::string> pem = ReadWholeFile(cl.Get(flag));
+        if (!pem.ok()) return Fail(pem.status());
+        *field = *pem;
+      }
+      credentials = grpc::SslCredentials(ssl);
+      if (cl.Has("tls_server_name")) args.SetSslTargetNameOverride(cl.Get("tls_server_name"));
+    }
+    std::shared_ptr<grpc::Channel> channel =
+        grpc::CreateCustomChannel(cl.Get("server"), credentials, args);
     if (cl.command == "health") return Health(channel, cl.Get("service"), timeout);
     if (cl.command == "status") return StatusRemote(channel, as, timeout);
     if (cl.command == "rebuild") {
       return RebuildRemote(channel, as, timeout, cl.positional[0], !cl.Has("no_wait"));
     }
     if (cl.command == "sac") return SacRemote(channel, as, timeout, static_cast<int>(year), cl.Get("la"));
-    access = std::make_unique<RemoteAccess>(channel, timeout);
+    access = std::make_unique<RemoteAccess>(channel, as, timeout);
   } else {
     absl::StatusOr<std::unique_ptr<LogAccess>> opened =
         OpenDataDir(cl.Get("data_dir"), /*writable=*/cl.command == "backup");

@@ -31,14 +31,6 @@ int FailGrpc(const grpc::Status& status) {
   return Fail(absl::StrCat(status.error_message(), " (", status.error_code(), ")"));
 }
 
-std::unique_ptr<grpc::ClientContext> Context(const CallIdentity& as, absl::Duration timeout) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  if (!as.agency.empty()) context->AddMetadata("x-hub-agency", as.agency);
-  if (!as.user.empty()) context->AddMetadata("x-hub-user", as.user);
-  if (!as.roles.empty()) context->AddMetadata("x-hub-roles", as.roles);
-  return context;
-}
 
 void PrintStatusHeader() {
   std::cout << std::left << std::setw(16) << "projection" << std::right << std::setw(12)
@@ -73,12 +65,22 @@ absl::StatusOr<std::string> ViewsDir(const std::string& data_dir, const std::str
 
 }  // namespace
 
+std::unique_ptr<grpc::ClientContext> CallContext(const CallIdentity& as, absl::Duration timeout) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  if (!as.token.empty()) context->AddMetadata("authorization", "Bearer " + as.token);
+  if (!as.agency.empty()) context->AddMetadata("x-hub-agency", as.agency);
+  if (!as.user.empty()) context->AddMetadata("x-hub-user", as.user);
+  if (!as.roles.empty()) context->AddMetadata("x-hub-roles", as.roles);
+  return context;
+}
+
 int StatusRemote(const std::shared_ptr<grpc::Channel>& channel, const CallIdentity& as,
                  absl::Duration timeout) {
   auto stub = api::ProjectionAdmin::NewStub(channel);
   api::GetProjectionStatusResponse response;
   grpc::Status status =
-      stub->GetProjectionStatus(Context(as, timeout).get(), api::GetProjectionStatusRequest(), &response);
+      stub->GetProjectionStatus(CallContext(as, timeout).get(), api::GetProjectionStatusRequest(), &response);
   if (!status.ok()) return FailGrpc(status);
   PrintStatusHeader();
   bool healthy = true;
@@ -95,7 +97,7 @@ int RebuildRemote(const std::shared_ptr<grpc::Channel>& channel, const CallIdent
   std::vector<std::string> names;
   if (name == "all") {
     api::GetProjectionStatusResponse response;
-    grpc::Status status = stub->GetProjectionStatus(Context(as, timeout).get(),
+    grpc::Status status = stub->GetProjectionStatus(CallContext(as, timeout).get(),
                                                     api::GetProjectionStatusRequest(), &response);
     if (!status.ok()) return FailGrpc(status);
     for (const auto& s : response.projections()) names.push_back(s.name());
@@ -106,7 +108,7 @@ int RebuildRemote(const std::shared_ptr<grpc::Channel>& channel, const CallIdent
     api::RebuildProjectionRequest request;
     request.set_name(n);
     api::RebuildProjectionResponse response;
-    grpc::Status status = stub->RebuildProjection(Context(as, timeout).get(), request, &response);
+    grpc::Status status = stub->RebuildProjection(CallContext(as, timeout).get(), request, &response);
     if (!status.ok()) return FailGrpc(status);
     std::cerr << "rebuilding " << n << " from position 0\n";
   }
@@ -115,7 +117,7 @@ int RebuildRemote(const std::shared_ptr<grpc::Channel>& channel, const CallIdent
   while (absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(200));
     api::GetProjectionStatusResponse response;
-    grpc::Status status = stub->GetProjectionStatus(Context(as, timeout).get(),
+    grpc::Status status = stub->GetProjectionStatus(CallContext(as, timeout).get(),
                                                     api::GetProjectionStatusRequest(), &response);
     if (!status.ok()) return FailGrpc(status);
     bool done = true;
@@ -144,7 +146,7 @@ int SacRemote(const std::shared_ptr<grpc::Channel>& channel, const CallIdentity&
   request.mutable_header()->set_purpose(common::v1::PURPOSE_STATISTICS);
   api::GetSafeguardingAdultsCollectionResponse response;
   grpc::Status status =
-      stub->GetSafeguardingAdultsCollection(Context(as, timeout).get(), request, &response);
+      stub->GetSafeguardingAdultsCollection(CallContext(as, timeout).get(), request, &response);
   if (!status.ok()) return FailGrpc(status);
   std::cout << response.csv();
   return kExitOk;

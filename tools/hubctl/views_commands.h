@@ -11,13 +11,18 @@
 
 namespace hub::hubctl {
 
-// Who the call is made as, sent as development identity metadata when set (hubd started with
-// --dev_identity_from_metadata).
+// Who the call is made as. Over mutual TLS: the client certificate (the channel) and, for a
+// practitioner, `token` (sent as "authorization: Bearer <token>"). Against a development hubd
+// (--dev_identity_from_metadata): agency, user and roles, sent as identity metadata.
 struct CallIdentity {
   std::string agency;
   std::string user;
   std::string roles;
+  std::string token;
 };
+
+// A client context with `as`'s identity and a deadline `timeout` from now.
+std::unique_ptr<grpc::ClientContext> CallContext(const CallIdentity& as, absl::Duration timeout);
 
 int StatusRemote(const std::shared_ptr<grpc::Channel>& channel, const CallIdentity& as,
                  absl::Duration timeout);

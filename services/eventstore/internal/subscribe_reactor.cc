@@ -50,13 +50,15 @@ SubscribeReactor::SubscribeReactor(const SubscribeEnv& env, absl::Time deadline)
 
 grpc::ServerWriteReactor<api::v1::SubscribeResponse>* SubscribeReactor::Start(
     const SubscribeEnv& env, grpc::CallbackServerContext* context,
-    const api::v1::SubscribeRequest& request) {
+    const api::v1::SubscribeRequest& request, const grpc::Status& refused_by_caller) {
   std::shared_ptr<SubscribeReactor> reactor(
       new SubscribeReactor(env, DeadlineFromGrpc(context->deadline())));
   reactor->self_ = reactor;
   absl::StatusOr<SubscribeQuery> query = SubscribeQueryFromProto(request, env.limits);
-  grpc::Status refused;
-  if (!query.ok()) {
+  grpc::Status refused = refused_by_caller;
+  if (!refused.ok()) {
+    // Refused before anything is read or registered.
+  } else if (!query.ok()) {
     refused = ToGrpcStatus(query.status());
   } else if (!env.subscribers->Add(reactor)) {
     refused = ShuttingDown();

@@ -70,10 +70,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<api::v1::Subscrib
                                public std::enable_shared_from_this<SubscribeReactor> {
  public:
   // Validates `request` and starts the subscription; returns the reactor for gRPC to drive.
-  // A bad request finishes with INVALID_ARGUMENT, a shut-down service with UNAVAILABLE.
+  // A bad request finishes with INVALID_ARGUMENT, a shut-down service with UNAVAILABLE, and a
+  // non-OK `refused_by_caller` (the caller's authorisation) with that status.
   static grpc::ServerWriteReactor<api::v1::SubscribeResponse>* Start(
       const SubscribeEnv& env, grpc::CallbackServerContext* context,
-      const api::v1::SubscribeRequest& request);
+      const api::v1::SubscribeRequest& request, const grpc::Status& refused_by_caller);
 
   // Ends the call with `status` as soon as no step is in flight. The first status wins;
   // calls after the call finished do nothing. Thread-safe.

@@ -15,8 +15,12 @@ It generates nothing itself: the stubs come from gen_stubs.sh, in a directory gi
                 triage, target=concern)
 
 What it does for you:
-  * identity: development metadata x-hub-agency / x-hub-user / x-hub-roles (Who), which hubd
-    trusts only with --dev_identity_from_metadata on a loopback address;
+  * identity: against a hub serving mutual TLS (the default of deploy/run-hub.sh), each
+    agency's calls go over a channel with that agency's client certificate and carry the
+    practitioner's token (TrialCredentials: the files of deploy/make-trial-credentials.sh,
+    tokens minted by `hubctl token`); without credentials, development metadata
+    x-hub-agency / x-hub-user / x-hub-roles (Who), which hubd trusts only with
+    --dev_identity_from_metadata on a loopback address;
   * command headers: a fresh uuid4 command_id per command, and expected_version from the last
     response about the same concern or enquiry (Versions); left unset for commands that
     create (RaiseConcern, RegisterPerson);
@@ -31,6 +35,7 @@ import argparse
 import datetime
 import importlib
 import os
+import subprocess
 import sys
 import types
 import uuid
@@ -105,6 +110,44 @@ class Who:
 
     def __repr__(self):
         return f"{self.user}@{self.agency}[{','.join(self.roles)}]"
+
+
+class TrialCredentials:
+    """The trial credentials deploy/make-trial-credentials.sh wrote to `directory`: the CA,
+    one client certificate per agency (agencies/<agency>.pem/.key) and the signing key from
+    which `hubctl token` mints practitioners' tokens (cached per practitioner)."""
+
+    def __init__(self, directory: str, hubctl: str, issuer: str, audience: str):
+        self.directory = directory
+        self.hubctl = hubctl
+        self.issuer = issuer
+        self.audience = audience
+        self._tokens = {}
+
+    def _read(self, *parts) -> bytes:
+        with open(os.path.join(self.directory, *parts), "rb") as f:
+            return f.read()
+
+    def channel(self, target: str, agency: str) -> grpc.Channel:
+        creds = grpc.ssl_channel_credentials(
+            root_certificates=self._read("ca.pem"),
+            private_key=self._read("agencies", f"{agency}.key"),
+            certificate_chain=self._read("agencies", f"{agency}.pem"))
+        # The trial server certificate names localhost and 127.0.0.1.
+        return grpc.secure_channel(target, creds,
+                                   options=(("grpc.ssl_target_name_override", "localhost"),))
+
+    def token(self, who: "Who") -> str:
+        key = (who.agency, who.user, tuple(who.roles))
+        if key not in self._tokens:
+            out = subprocess.run(
+                [self.hubctl, "token", f"--signing_key={self.directory}/signing.key",
+                 "--kid=trial-1", f"--issuer={self.issuer}", f"--audience={self.audience}",
+                 f"--user={who.user}", f"--agency={who.agency}",
+                 f"--roles={','.join(who.roles)}", "--ttl=1h"],
+                check=True, capture_output=True, text=True)
+            self._tokens[key] = out.stdout.strip()
+        return self._tokens[key]
 
 
 # ---- Versions ----
@@ -208,28 +251,58 @@ class HubClient:
     on a non-OK status.
     """
 
-    def __init__(self, target: str, pb: types.SimpleNamespace, timeout: float = 10.0):
+    # service name -> attribute holding its stub
+    _SERVICES = {"People": "people", "ReferralIntake": "intake", "Mash": "mash",
+                 "Enquiry": "enquiry", "Advocacy": "advocacy", "Views": "views"}
+
+    def __init__(self, target: str, pb: types.SimpleNamespace, timeout: float = 10.0,
+                 credentials: TrialCredentials = None):
         self.target = target
         self.pb = pb
         self.timeout = timeout
-        self.channel = grpc.insecure_channel(target)
-        self.people = pb.people_grpc.PeopleStub(self.channel)
-        self.intake = pb.intake_grpc.ReferralIntakeStub(self.channel)
-        self.mash = pb.mash_grpc.MashStub(self.channel)
-        self.enquiry = pb.enquiry_grpc.EnquiryStub(self.channel)
-        self.advocacy = pb.advocacy_grpc.AdvocacyStub(self.channel)
-        self.views = pb.views_grpc.ViewsStub(self.channel)
+        self.credentials = credentials
+        self._agency_stubs = {}  # agency -> (channel, stubs), with credentials
+        self.channel = grpc.insecure_channel(target) if credentials is None else None
+        stubs = self._stubs(self.channel) if self.channel is not None else None
+        # The stubs callers name rpcs by (hub.intake.RaiseConcern); with credentials the call
+        # itself goes over the calling agency's own channel.
+        template = stubs or self._stubs(grpc.insecure_channel(target))
+        for attr in self._SERVICES.values():
+            setattr(self, attr, getattr(template, attr))
         self.versions = Versions()
         self.last_position = 0
 
-    def wait_ready(self, timeout: float = 10.0) -> None:
+    def _stubs(self, channel) -> types.SimpleNamespace:
+        pb = self.pb
+        return types.SimpleNamespace(
+            people=pb.people_grpc.PeopleStub(channel),
+            intake=pb.intake_grpc.ReferralIntakeStub(channel),
+            mash=pb.mash_grpc.MashStub(channel),
+            enquiry=pb.enquiry_grpc.EnquiryStub(channel),
+            advocacy=pb.advocacy_grpc.AdvocacyStub(channel),
+            views=pb.views_grpc.ViewsStub(channel))
+
+    def _for_agency(self, agency: str) -> types.SimpleNamespace:
+        if agency not in self._agency_stubs:
+            channel = self.credentials.channel(self.target, agency)
+            self._agency_stubs[agency] = (channel, self._stubs(channel))
+        return self._agency_stubs[agency][1]
+
+    def wait_ready(self, timeout: float = 10.0, agency: str = "asc-northshire") -> None:
+        channel = self.channel
+        if channel is None:
+            self._for_agency(agency)
+            channel = self._agency_stubs[agency][0]
         try:
-            grpc.channel_ready_future(self.channel).result(timeout=timeout)
+            grpc.channel_ready_future(channel).result(timeout=timeout)
         except grpc.FutureTimeoutError:
             raise SystemExit(f"no hub answering on {self.target} within {timeout:.0f}s") from None
 
     def close(self) -> None:
-        self.channel.close()
+        if self.channel is not None:
+            self.channel.close()
+        for channel, _ in self._agency_stubs.values():
+            channel.close()
 
     def __enter__(self):
         return self
@@ -274,7 +347,15 @@ class HubClient:
 
     def send(self, rpc, request, who: Who):
         try:
-            return rpc(request, metadata=who.metadata(), timeout=self.timeout)
+            if self.credentials is None:
+                return rpc(request, metadata=who.metadata(), timeout=self.timeout)
+            # "/hub.api.v1.ReferralIntake/RaiseConcern" -> the agency's own stub's method
+            service, method = _method_name(rpc, request).rsplit("/", 1)
+            stub = getattr(self._for_agency(who.agency),
+                           self._SERVICES[service.rsplit(".", 1)[-1]])
+            return getattr(stub, method)(
+                request, metadata=(("authorization", "Bearer " + self.credentials.token(who)),),
+                timeout=self.timeout)
         except grpc.RpcError as err:
             raise HubError(_method_name(rpc, request), who, err) from None
 

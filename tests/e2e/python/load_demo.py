@@ -392,10 +392,20 @@ class Loader:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", default="127.0.0.1:50051", help="hubd address")
+    parser.add_argument("--credentials",
+                        help="trial credentials directory (deploy/make-trial-credentials.sh); "
+                             "without it, development identity metadata")
+    parser.add_argument("--hubctl", help="hubctl binary, to mint practitioners' tokens")
+    parser.add_argument("--issuer", default="https://idp.northshire.example/trial")
+    parser.add_argument("--audience", default="northshire-safeguarding-hub")
     hc.add_stubs_argument(parser)
     args = parser.parse_args()
     pb = hc.load_stubs(args.stubs)
-    with hc.HubClient(args.server, pb) as hub:
+    credentials = None
+    if args.credentials:
+        credentials = hc.TrialCredentials(args.credentials, args.hubctl, args.issuer,
+                                          args.audience)
+    with hc.HubClient(args.server, pb, credentials=credentials) as hub:
         hub.wait_ready()
         loader = Loader(hub)
         print(f"loading demo cases into {args.server}")

@@ -1,0 +1,400 @@
+// Mutual TLS and practitioners' tokens through the real hubd: a hub with its own CA, server
+// certificate, agencies' client certificates and an identity provider's signing key, all made
+// by the test with OpenSSL. The right certificate and token pass; every kind of bad credential
+// is refused with its status before any service runs, and nothing is appended or disclosed.
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "hub/api/v1/event_store_service.grpc.pb.h"
+#include "hub/api/v1/referral_intake_service.grpc.pb.h"
+#include "hub/api/v1/views_service.grpc.pb.h"
+#include "hub/events/v1/events.pb.h"
+#include "services/common/token_signer.h"
+#include "tests/e2e/hub_process.h"
+#include "tests/e2e/scenario_fixture.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_pki.h"
+
+namespace hub::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::KeyAndCert;
+
+constexpr char kIssuer[] = "https://idp.test/northshire";
+constexpr char kAudience[] = "hub-under-test";
+
+// A client's credentials: a certificate (or none) and a token (or none).
+struct Credentials {
+  std::string cert_pem;  // "" = no client certificate
+  std::string key_pem;
+  std::string token;  // "" = no authorization metadata
+};
+
+class TlsE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const absl::Time now = absl::Now();
+    ca_ = testing::MakeCa("Northshire hub test CA");
+    server_ = testing::IssueCert(ca_, "localhost", {"localhost"}, {}, {"127.0.0.1"},
+                                 now - absl::Hours(1), now + absl::Hours(24), /*server=*/true);
+    asc_ = Agency("asc-northshire");
+    police_ = Agency("police-northshire");
+    operator_ = testing::IssueCert(ca_, "hub-operator", {}, {"urn:hub:operator:test"}, {},
+                                   now - absl::Hours(1), now + absl::Hours(24), false);
+    signing_key_ = testing::MakeEcSigningKey();
+    testing::WriteFile(dir_.Sub("ca.pem"), ca_.cert_pem);
+    testing::WriteFile(dir_.Sub("server.pem"), server_.cert_pem);
+    testing::WriteFile(dir_.Sub("server.key"), server_.key_pem);
+    WriteJwks({{signing_key_, "k1"}});
+  }
+
+  void TearDown() override {
+    if (hubd_.process) {
+      hubd_.process->Signal(SIGTERM);
+      EXPECT_EQ(hubd_.process->WaitForExit(absl::Seconds(10)), 0) << hubd_.log();
+    }
+  }
+
+  KeyAndCert Agency(const std::string& id, absl::Duration valid_for = absl::Hours(24),
+                    const KeyAndCert* issuer = nullptr) {
+    const absl::Time now = absl::Now();
+    return testing::IssueCert(issuer ? *issuer : ca_, id, {}, {"urn:hub:agency:" + id}, {},
+                              now - absl::Hours(48), now + valid_for, /*server=*/false);
+  }
+
+  void WriteJwks(const std::vector<std::pair<std::string, std::string>>& keys) {
+    absl::StatusOr<std::string> jwks = services::PublicJwks(keys);
+    ASSERT_TRUE(jwks.ok()) << jwks.status();
+    // Written aside and renamed, as an identity provider's key publisher would.
+    testing::WriteFile(dir_.Sub("jwks.json.new"), *jwks);
+    std::filesystem::rename(dir_.Sub("jwks.json.new"), dir_.Sub("jwks.json"));
+  }
+
+  // Starts hubd serving mutual TLS with `limits` in its access file.
+  void StartHubd(const std::string& limits = "") {
+    std::ofstream(dir_.Sub("access.textproto"))
+        << "agency_certificates { agency_id: \"asc-northshire\" match: "
+           "\"URI:urn:hub:agency:asc-northshire\" }\n"
+        << "agency_certificates { agency_id: \"police-northshire\" match: "
+           "\"URI:urn:hub:agency:police-northshire\" system_roles: ROLE_REFERRER }\n"
+        << "agency_certificates { agency_id: \"asc-northshire\" match: "
+           "\"URI:urn:hub:operator:test\" system_roles: ROLE_ADMINISTRATOR }\n"
+        << "token_issuer { issuer: \"" << kIssuer << "\" audience: \"" << kAudience << "\" }\n"
+        << limits << "\n";
+    const std::string port_file = dir_.Sub("port");
+    absl::StatusOr<Hubd> hubd = SpawnHubd(
+        {HUBD_PATH, "--listen=127.0.0.1:0", "--port_file=" + port_file,
+         "--data_dir=" + dir_.Sub("data"), std::string("--partnership=") + kPartnership,
+         std::string("--agreement=") + kAgreement, "--tls_cert=" + dir_.Sub("server.pem"),
+         "--tls_key=" + dir_.Sub("server.key"), "--tls_client_ca=" + dir_.Sub("ca.pem"),
+         "--jwks=" + dir_.Sub("jwks.json"), "--access=" + dir_.Sub("access.textproto")},
+        port_file, dir_.Sub("hubd.stdout"), dir_.Sub("hubd.stderr"));
+    ASSERT_TRUE(hubd.ok()) << hubd.status();
+    hubd_ = std::move(*hubd);
+  }
+
+  std::shared_ptr<grpc::Channel> Channel(const Credentials& who) const {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = ca_.cert_pem;
+    ssl.pem_cert_chain = who.cert_pem;
+    ssl.pem_private_key = who.key_pem;
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");
+    return grpc::CreateCustomChannel(hubd_.address(), grpc::SslCredentials(ssl), args);
+  }
+
+  std::string Token(const std::string& agency, const std::string& roles,
+                    const std::string& user = "sw.0042", absl::Duration expires_in = absl::Hours(1),
+                    std::string audience = kAudience, const std::string* key = nullptr,
+                    const std::string& kid = "k1", absl::Duration not_before = absl::ZeroDuration()) {
+    services::TokenToSign token;
+    token.issuer = kIssuer;
+    token.audience = {std::move(audience)};
+    token.subject = user;
+    token.agency_id = agency;
+    token.roles = absl::StrSplit(roles, ',', absl::SkipEmpty());
+    const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+    token.issued_at = now - absl::Minutes(5);
+    token.not_before = now + not_before;
+    token.expires_at = now + expires_in;
+    absl::StatusOr<std::string> signed_token =
+        services::SignToken(key ? *key : signing_key_, kid, token);
+    EXPECT_TRUE(signed_token.ok()) << signed_token.status();
+    return signed_token.value_or("");
+  }
+
+  Credentials Practitioner(const KeyAndCert& cert, const std::string& agency,
+                           const std::string& roles, const std::string& user = "sw.0042") {
+    return {cert.cert_pem, cert.key_pem, Token(agency, roles, user)};
+  }
+
+  static std::unique_ptr<grpc::ClientContext> Ctx(const Credentials& who) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    if (!who.token.empty()) ctx->AddMetadata("authorization", "Bearer " + who.token);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    return ctx;
+  }
+
+  static api::RaiseConcernRequest Raise(const std::string& what) {
+    api::RaiseConcernRequest raise;
+    *raise.mutable_header() = Header();
+    *raise.mutable_adult() = Adult("Doreen", "Ashworth", 1941, cv1::GENDER_FEMALE,
+                                   cv1::PRIMARY_SUPPORT_REASON_LEARNING_DISABILITY, "4857773457");
+    cv1::ConcernDetails* d = raise.mutable_details();
+    d->set_what_happened(what);
+    d->add_types_of_risk(cv1::TYPE_OF_RISK_FINANCIAL_OR_MATERIAL_ABUSE);
+    d->set_location_of_risk(cv1::LOCATION_OF_RISK_OWN_HOME);
+    d->mutable_referrer()->set_name("PC 2210 Nash");
+    d->mutable_consent()->set_adult_aware(true);
+    d->mutable_consent()->set_status(cv1::CONSENT_STATUS_GIVEN);
+    return raise;
+  }
+
+  grpc::Status RaiseAs(const Credentials& who, api::RaiseConcernResponse* raised = nullptr) {
+    api::RaiseConcernResponse response;
+    auto stub = api::ReferralIntake::NewStub(Channel(who));
+    return stub->RaiseConcern(Ctx(who).get(), Raise("Lodger takes her pension each week."),
+                              raised ? raised : &response);
+  }
+
+  grpc::Status GetCaseAs(const Credentials& who, const std::string& concern_id) {
+    api::GetCaseRequest request;
+    request.mutable_header()->set_purpose(cv1::PURPOSE_TRIAGE);
+    request.set_concern_id(concern_id);
+    api::GetCaseResponse response;
+    return api::Views::NewStub(Channel(who))->GetCase(Ctx(who).get(), request, &response);
+  }
+
+  // The log's head as the hub's operator sees it.
+  int64_t Head() {
+    const Credentials op{operator_.cert_pem, operator_.key_pem, ""};
+    api::GetHeadResponse head;
+    const grpc::Status status =
+        api::LogAdmin::NewStub(Channel(op))->GetHead(Ctx(op).get(), api::GetHeadRequest(), &head);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return head.position();
+  }
+
+  // The events of `stream`, read by the operator.
+  std::vector<events::v1::Event> ReadStream(const std::string& stream) {
+    const Credentials op{operator_.cert_pem, operator_.key_pem, ""};
+    api::ReadStreamRequest request;
+    request.set_stream(stream);
+    api::ReadStreamResponse response;
+    const grpc::Status status =
+        api::EventStore::NewStub(Channel(op))->ReadStream(Ctx(op).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<events::v1::Event> out;
+    for (const api::RecordedEvent& recorded : response.events()) {
+      events::v1::Event event;
+      EXPECT_TRUE(event.ParseFromString(recorded.payload()));
+      out.push_back(event);
+    }
+    return out;
+  }
+
+  hub::testing::TempDir dir_;
+  KeyAndCert ca_, server_, asc_, police_, operator_;
+  std::string signing_key_;
+  Hubd hubd_;
+};
+
+TEST_F(TlsE2eTest, ThePractitionersTokenAndTheAgencysCertificateTogetherPass) {
+  StartHubd();
+  EXPECT_THAT(hubd_.log(), HasSubstr("mutual TLS"));
+  const Credentials triage = Practitioner(asc_, "asc-northshire", "mash_triage");
+  api::RaiseConcernResponse raised;
+  const grpc::Status raisedStatus = RaiseAs(triage, &raised);
+  ASSERT_TRUE(raisedStatus.ok()) << raisedStatus.error_message();
+  const grpc::Status read = GetCaseAs(triage, raised.concern_id());
+  EXPECT_TRUE(read.ok()) << read.error_message();
+  // A police system posting a Public Protection Notice: its certificate, no practitioner.
+  const Credentials ppn_system{police_.cert_pem, police_.key_pem, ""};
+  EXPECT_TRUE(RaiseAs(ppn_system).ok());
+  // Who did it is recorded as the certificate and the token said.
+  const std::vector<events::v1::Event> concern =
+      ReadStream(absl::StrCat("concern-", raised.concern_id()));
+  ASSERT_FALSE(concern.empty());
+  EXPECT_EQ(concern[0].actor().agency_id(), "asc-northshire");
+  EXPECT_EQ(concern[0].actor().user_id(), "sw.0042");
+}
+
+TEST_F(TlsE2eTest, EachBadCredentialIsRefusedAndChangesNothing) {
+  StartHubd();
+  const Credentials triage = Practitioner(asc_, "asc-northshire", "mash_triage");
+  api::RaiseConcernResponse raised;
+  ASSERT_TRUE(RaiseAs(triage, &raised).ok());
+  const int64_t head = Head();
+
+  const KeyAndCert other_ca = testing::MakeCa("Not the partnership's CA");
+  const KeyAndCert foreign = Agency("asc-northshire", absl::Hours(24), &other_ca);
+  const KeyAndCert expired = Agency("asc-northshire", -absl::Hours(1));
+  const KeyAndCert unregistered = Agency("gp-riverside");
+  const std::string other_key = testing::MakeEcSigningKey();
+  const std::string good = Token("asc-northshire", "mash_triage");
+  const struct {
+    const char* name;
+    Credentials who;
+    const char* reason;
+  } cases[] = {
+      {"no client certificate", {"", "", good}, "no client certificate"},
+      {"certificate from another CA", {foreign.cert_pem, foreign.key_pem, good}, "trusted"},
+      {"expired certificate", {expired.cert_pem, expired.key_pem, good}, "expired"},
+      {"unregistered certificate", {unregistered.cert_pem, unregistered.key_pem, good},
+       "not registered"},
+      {"no token where the agency has no system roles", {asc_.cert_pem, asc_.key_pem, ""},
+       "practitioner"},
+      {"expired token",
+       {asc_.cert_pem, asc_.key_pem,
+        Token("asc-northshire", "mash_triage", "sw.0042", -absl::Minutes(10))},
+       "expired"},
+      {"token not yet valid",
+       {asc_.cert_pem, asc_.key_pem,
+        Token("asc-northshire", "mash_triage", "sw.0042", absl::Hours(2), kAudience, nullptr,
+              "k1", absl::Hours(1))},
+       "not"},
+      {"wrongly signed token",
+       {asc_.cert_pem, asc_.key_pem,
+        Token("asc-northshire", "mash_triage", "sw.0042", absl::Hours(1), kAudience, &other_key)},
+       "signature"},
+      {"wrong audience",
+       {asc_.cert_pem, asc_.key_pem,
+        Token("asc-northshire", "mash_triage", "sw.0042", absl::Hours(1), "another-service")},
+       "audience"},
+      {"token of another agency",
+       {asc_.cert_pem, asc_.key_pem, Token("police-northshire", "mash_triage")},
+       "token is for agency 'police-northshire'"},
+      {"garbage token", {asc_.cert_pem, asc_.key_pem, "not.a.token"}, "malformed"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const grpc::Status raise = RaiseAs(c.who);
+    EXPECT_EQ(raise.error_code(), grpc::UNAUTHENTICATED) << raise.error_message();
+    EXPECT_THAT(raise.error_message(), HasSubstr(c.reason));
+    const grpc::Status read = GetCaseAs(c.who, raised.concern_id());
+    EXPECT_EQ(read.error_code(), grpc::UNAUTHENTICATED) << read.error_message();
+  }
+  // Nothing was appended, and no disclosure was recorded (disclosures are events).
+  EXPECT_EQ(Head(), head);
+  EXPECT_THAT(hubd_.log(), HasSubstr("call refused"));
+}
+
+TEST_F(TlsE2eTest, DevelopmentMetadataIsIgnoredOverTls) {
+  StartHubd();
+  auto stub = api::ReferralIntake::NewStub(Channel({asc_.cert_pem, asc_.key_pem, ""}));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-hub-agency", "asc-northshire");
+  ctx.AddMetadata("x-hub-user", "someone");
+  ctx.AddMetadata("x-hub-roles", "safeguarding_manager");
+  api::RaiseConcernResponse response;
+  EXPECT_EQ(stub->RaiseConcern(&ctx, Raise("x"), &response).error_code(), grpc::UNAUTHENTICATED);
+}
+
+// Calls multiplexed on one connection each carry their own practitioner.
+TEST_F(TlsE2eTest, TwoPractitionersOnOneConnectionAreTwoCallers) {
+  StartHubd();
+  auto stub = api::ReferralIntake::NewStub(Channel({asc_.cert_pem, asc_.key_pem, ""}));
+  std::vector<std::string> concerns;
+  for (const char* user : {"first.worker", "second.worker", "first.worker"}) {
+    const Credentials who{asc_.cert_pem, asc_.key_pem, Token("asc-northshire", "referrer", user)};
+    api::RaiseConcernResponse raised;
+    ASSERT_TRUE(stub->RaiseConcern(Ctx(who).get(), Raise(user), &raised).ok());
+    concerns.push_back(raised.concern_id());
+  }
+  EXPECT_EQ(ReadStream("concern-" + concerns[0])[0].actor().user_id(), "first.worker");
+  EXPECT_EQ(ReadStream("concern-" + concerns[1])[0].actor().user_id(), "second.worker");
+  EXPECT_EQ(ReadStream("concern-" + concerns[2])[0].actor().user_id(), "first.worker");
+}
+
+TEST_F(TlsE2eTest, RolesStillDecideWhatAnAuthenticatedCallerMayDo) {
+  StartHubd();
+  // A practitioner cannot reach the raw log; the operator's certificate can.
+  const Credentials triage = Practitioner(asc_, "asc-northshire", "mash_triage");
+  api::GetHeadResponse head;
+  EXPECT_EQ(api::LogAdmin::NewStub(Channel(triage))
+                ->GetHead(Ctx(triage).get(), api::GetHeadRequest(), &head)
+                .error_code(),
+            grpc::PERMISSION_DENIED);
+  EXPECT_GE(Head(), -1);
+  // The police system may raise, not triage.
+  const Credentials ppn_system{police_.cert_pem, police_.key_pem, ""};
+  api::RaiseConcernResponse raised;
+  ASSERT_TRUE(RaiseAs(ppn_system, &raised).ok());
+  api::TriageConcernRequest triage_request;
+  *triage_request.mutable_header() = Header(raised.result().version());
+  triage_request.set_concern_id(raised.concern_id());
+  triage_request.set_rating(cv1::RAG_RATING_RED);
+  triage_request.set_rationale("Pension taken weekly; she is frightened of him.");
+  api::TriageConcernResponse triaged;
+  const grpc::Status refused = api::Mash::NewStub(Channel(ppn_system))
+                                   ->TriageConcern(Ctx(ppn_system).get(), triage_request, &triaged);
+  EXPECT_EQ(refused.error_code(), grpc::PERMISSION_DENIED) << refused.error_message();
+}
+
+TEST_F(TlsE2eTest, ANewSigningKeyIsPickedUpWithoutARestart) {
+  StartHubd();
+  const std::string new_key = testing::MakeEcSigningKey();
+  const Credentials rotated{asc_.cert_pem, asc_.key_pem,
+                            Token("asc-northshire", "referrer", "sw.1", absl::Hours(1), kAudience,
+                                  &new_key, "k2")};
+  EXPECT_EQ(RaiseAs(rotated).error_code(), grpc::UNAUTHENTICATED);
+  WriteJwks({{signing_key_, "k1"}, {new_key, "k2"}});
+  // The unknown key id makes the verifier look at the file again (at most once a second).
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  grpc::Status status = RaiseAs(rotated);
+  while (!status.ok() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(200));
+    status = RaiseAs(rotated);
+  }
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(RaiseAs(Practitioner(asc_, "asc-northshire", "referrer")).ok());  // k1 still good
+}
+
+TEST_F(TlsE2eTest, ACallerOverItsRateIsToldToWait) {
+  StartHubd("limits { requests_per_second: 1 burst: 3 }");
+  const Credentials worker = Practitioner(asc_, "asc-northshire", "referrer");
+  auto stub = api::ReferralIntake::NewStub(Channel(worker));
+  int exhausted = 0;
+  for (int i = 0; i < 6; ++i) {
+    api::RaiseConcernResponse raised;
+    const grpc::Status status = stub->RaiseConcern(Ctx(worker).get(), Raise("x"), &raised);
+    if (status.error_code() == grpc::RESOURCE_EXHAUSTED) {
+      ++exhausted;
+      EXPECT_THAT(status.error_message(), HasSubstr("retry after"));
+    }
+  }
+  EXPECT_GE(exhausted, 2);
+  // Another practitioner of the same agency has a bucket of their own.
+  EXPECT_TRUE(RaiseAs(Practitioner(asc_, "asc-northshire", "referrer", "other.worker")).ok());
+}
+
+TEST_F(TlsE2eTest, OversizeMessagesAndFieldsAreRefused) {
+  StartHubd("limits { max_message_bytes: 65536 max_long_text: 1000 }");
+  const Credentials worker = Practitioner(asc_, "asc-northshire", "referrer");
+  auto stub = api::ReferralIntake::NewStub(Channel(worker));
+  const int64_t head = Head();
+  api::RaiseConcernResponse raised;
+  grpc::Status status = stub->RaiseConcern(
+      Ctx(worker).get(), Raise(std::string(70000, 'x')), &raised);
+  EXPECT_EQ(status.error_code(), grpc::RESOURCE_EXHAUSTED) << status.error_message();
+  status = stub->RaiseConcern(Ctx(worker).get(), Raise(std::string(1001, 'x')), &raised);
+  EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("details.what_happened"));
+  EXPECT_EQ(Head(), head);
+}
+
+}  // namespace
+}  // namespace hub::e2e
