@@ -655,6 +655,13 @@ absl::StatusOr<VerifiedToken> TokenVerifier::Verify(std::string_view token) cons
         absl::StrCat("expected header.payload.signature (3 parts), found ", parts.size()));
   }
 
+  // A token already verified against the key set in force is answered from the cache while it
+  // lasts: every TLS call is identified twice, and a practitioner's calls repeat one token.
+  // The periodic look at the file comes first, so that a key removed from the file drops its
+  // tokens from the cache (a new key set misses every entry) even when all traffic hits it.
+  MaybePeriodicCheck();
+  if (std::optional<VerifiedToken> cached = Cached(token)) return *cached;
+
   std::string header_json;
   if (!DecodeBase64Url(parts[0], &header_json)) return Malformed("header is not base64url");
   absl::StatusOr<Struct> header = ParseJsonObject(header_json);
@@ -678,18 +685,7 @@ absl::StatusOr<VerifiedToken> TokenVerifier::Verify(std::string_view token) cons
   // Header members naming keys (jwk, jku, x5u, x5c) are ignored on purpose: keys come from
   // the JWKS file only.
 
-  bool periodic_due = false;
   bool unknown_kid_due = false;
-  {
-    absl::MutexLock lock(&mu_);
-    const absl::Time now = clock_.Now();
-    if (now >= next_periodic_check_) {
-      next_periodic_check_ = now + kPeriodicCheck;
-      periodic_due = true;
-    }
-  }
-  if (periodic_due) ReloadIfChanged("periodic check");
-
   KeySetPtr keys = Keys();
   const Key* key = nullptr;
   if (!kid->has_value()) {
@@ -750,7 +746,43 @@ absl::StatusOr<VerifiedToken> TokenVerifier::Verify(std::string_view token) cons
   if (!claims.ok()) return Malformed(absl::StrCat("payload is ", claims.status().message()));
   HUB_ASSIGN_OR_RETURN(VerifiedToken verified, CheckClaims(*claims, policy_, clock_.Now()));
   verified.key_id = key->kid;
+  Remember(token, verified, keys);
   return verified;
+}
+
+void TokenVerifier::MaybePeriodicCheck() const {
+  bool due = false;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
+    if (now >= next_periodic_check_) {
+      next_periodic_check_ = now + kPeriodicCheck;
+      due = true;
+    }
+  }
+  if (due) ReloadIfChanged("periodic check");
+}
+
+std::optional<VerifiedToken> TokenVerifier::Cached(std::string_view token) const {
+  const KeySetPtr keys = Keys();
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&cache_mu_);
+  auto it = cache_.find(absl::string_view(token.data(), token.size()));
+  if (it == cache_.end()) return std::nullopt;
+  // Its not-before had passed when it was verified, and time only moves on: only expiry, and
+  // the key set it was verified against, can have changed.
+  if (it->second.keys != keys || now > it->second.token.expires_at + policy_.clock_skew) {
+    cache_.erase(it);
+    return std::nullopt;
+  }
+  return it->second.token;
+}
+
+void TokenVerifier::Remember(std::string_view token, const VerifiedToken& verified,
+                             const KeySetPtr& keys) const {
+  absl::MutexLock lock(&cache_mu_);
+  if (cache_.size() >= kMaxCachedTokens) cache_.clear();  // bounded; the cost is re-verifying
+  cache_[std::string(token)] = CachedToken{verified, keys};
 }
 
 }  // namespace hub::services

@@ -12,11 +12,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -85,6 +87,11 @@ class TokenVerifier {
   TokenVerifier(TokenPolicy policy, std::string jwks_path, const Clock& clock);
 
   KeySetPtr Keys() const;
+  // Looks at the file for changes every 30 s.
+  void MaybePeriodicCheck() const;
+  // A still-valid verification of exactly `token` against the key set in force.
+  std::optional<VerifiedToken> Cached(std::string_view token) const;
+  void Remember(std::string_view token, const VerifiedToken& verified, const KeySetPtr& keys) const;
   // Re-reads the file if its stamp changed since the last read; `why` goes to the log.
   void ReloadIfChanged(const char* why) const;
   absl::Status ReloadLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
@@ -101,6 +108,15 @@ class TokenVerifier {
   mutable KeySetPtr keys_ ABSL_GUARDED_BY(mu_);
   mutable absl::Time next_periodic_check_ ABSL_GUARDED_BY(mu_);
   mutable absl::Time next_unknown_kid_check_ ABSL_GUARDED_BY(mu_);
+
+  // Verified tokens (by their exact text) and the key set that verified them.
+  struct CachedToken {
+    VerifiedToken token;
+    KeySetPtr keys;
+  };
+  static constexpr size_t kMaxCachedTokens = 4096;
+  mutable absl::Mutex cache_mu_;
+  mutable absl::flat_hash_map<std::string, CachedToken> cache_ ABSL_GUARDED_BY(cache_mu_);
 };
 
 }  // namespace hub::services
