@@ -41,8 +41,11 @@ if ! cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$build/fuzz-bui
 fi
 echo "fuzz: built ${targets[*]} in $((SECONDS - started)) s"
 
-symbolizer="$(command -v llvm-symbolizer || command -v /usr/lib/llvm-14/bin/llvm-symbolizer || true)"
-export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:allow_addr2line=1${symbolizer:+:external_symbolizer_path=$symbolizer}"
+# Stack traces with file:line: llvm-symbolizer when installed (package llvm-14), else binutils'
+# addr2line, which build-essential brings.
+symbolizer="$(command -v llvm-symbolizer || command -v /usr/lib/llvm-14/bin/llvm-symbolizer ||
+              command -v addr2line || true)"
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1${symbolizer:+:external_symbolizer_path=$symbolizer}"
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1${symbolizer:+:external_symbolizer_path=$symbolizer}"
 
 runs="$build/runs"

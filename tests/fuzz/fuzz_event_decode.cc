@@ -4,7 +4,7 @@
 //     (eventstore/internal/record_codec.h, sha256.h; LinkFromHex);
 //   - the hub event payload of a record (hub.events.v1.Event), folded by the domain (Evolve of
 //     the person, concern and enquiry aggregates, and what is computed from their state);
-//   - the projections: every event folded into all five read models over an in-memory store,
+//   - the projections: every event folded into all six read models over an in-memory store,
 //     stored read-model values the input supplies (as if the store were corrupt or written by
 //     another version), and every query the Views service makes of them.
 //
@@ -56,6 +56,7 @@
 #include "projections/case_file/case_file.h"
 #include "projections/disclosure_log/disclosure_log.h"
 #include "projections/engine/projection.h"
+#include "projections/notifications/notifications.h"
 #include "projections/person_index/person_index.h"
 #include "projections/sac/sac.h"
 #include "projections/sac/sac_report.h"
@@ -72,7 +73,8 @@ constexpr size_t kMaxChunks = 48;
 // The streams a payload chunk may belong to: the seed generator uses these ids.
 constexpr const char* kStreams[] = {"person-p1",      "concern-c1",    "concern-c2",
                                     "enquiry-e1",     "enquiry-e2",    "disclosures-p1",
-                                    "agreement",      "ident-nhs-9434765919"};
+                                    "agreement",      "ident-nhs-9434765919",
+                                    "emergency-access-c1"};
 const absl::Time kNow = absl::FromUnixSeconds(1767225600);  // 2026-01-01T00:00:00Z
 
 void CheckError(const absl::Status& status, const std::string& what) {
@@ -154,7 +156,7 @@ struct Folded {
   ev1::Event event;
 };
 
-// The five projections, freshly built; with `tiny_caches`, the caching ones keep at most two
+// The six projections, freshly built; with `tiny_caches`, the caching ones keep at most two
 // records, so that almost every batch evicts.
 std::vector<std::unique_ptr<projections::Projection>> MakeProjections(bool tiny_caches) {
   const projections::CacheLimits limits =
@@ -165,6 +167,7 @@ std::vector<std::unique_ptr<projections::Projection>> MakeProjections(bool tiny_
   out.push_back(std::make_unique<projections::WorklistsProjection>());
   out.push_back(std::make_unique<projections::SacProjection>());
   out.push_back(std::make_unique<projections::DisclosureLogProjection>());
+  out.push_back(std::make_unique<projections::NotificationsProjection>());
   return out;
 }
 
@@ -279,6 +282,9 @@ void Query(MemoryKvStore& store, const std::vector<Folded>& events,
     if (e.has_research_requested() && agency_ids.size() < 4) {
       agency_ids.push_back(e.research_requested().agency_id());
     }
+    if (e.has_case_restricted() && agency_ids.size() < 4) {
+      agency_ids.push_back(e.case_restricted().owner_agency_id());
+    }
     if (e.has_strategy_discussion_recorded() && agency_ids.size() < 4) {
       for (const auto& action : e.strategy_discussion_recorded().actions()) {
         agency_ids.push_back(action.owner_agency_id());
@@ -313,6 +319,9 @@ void Query(MemoryKvStore& store, const std::vector<Folded>& events,
   for (const std::string& agency : agency_ids) {
     check(projections::ListResearchRequests(store, agency, kNow).status(), "ListResearchRequests");
     check(projections::ListActions(store, agency, kNow).status(), "ListActions");
+    projections::NotificationQuery notifications;
+    notifications.agency_id = agency;
+    check(projections::ListNotifications(store, notifications).status(), "ListNotifications");
   }
   check(projections::ListAwaitingAdvocacy(store).status(), "ListAwaitingAdvocacy");
   for (int sac_year : sac_years) {
@@ -402,7 +411,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string names[] = {
       hub::projections::kCaseFileName, hub::projections::kPersonIndexName,
       std::string(hub::projections::WorklistsProjection::kName),
-      std::string(hub::projections::SacProjection::kName), hub::projections::kDisclosureLogName};
+      std::string(hub::projections::SacProjection::kName), hub::projections::kDisclosureLogName,
+      hub::projections::kNotificationsName};
   for (size_t p = 0; p < std::size(names); ++p) {
     HUB_FUZZ_CHECK(failed_one[p] == failed_small[p],
                    absl::StrCat("projection ", names[p],

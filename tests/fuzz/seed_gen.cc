@@ -30,6 +30,7 @@
 #include "projections/case_file/case_file.h"
 #include "projections/disclosure_log/disclosure_log.h"
 #include "projections/engine/projection.h"
+#include "projections/notifications/notifications.h"
 #include "projections/person_index/person_index.h"
 #include "projections/sac/sac.h"
 #include "projections/worklists/worklists.h"
@@ -57,7 +58,8 @@ void Write(const fs::path& dir, const std::string& name, const std::string& byte
 uint8_t StreamIndex(const std::string& stream) {
   static const std::map<std::string, uint8_t> kIndex = {
       {"person-p1", 0},  {"concern-c1", 1},     {"concern-c2", 2}, {"enquiry-e1", 3},
-      {"enquiry-e2", 4}, {"disclosures-p1", 5}, {"agreement", 6},  {"ident-nhs-9434765919", 7}};
+      {"enquiry-e2", 4}, {"disclosures-p1", 5}, {"agreement", 6},  {"ident-nhs-9434765919", 7},
+      {"emergency-access-c1", 8}};
   auto it = kIndex.find(stream);
   HUB_FUZZ_CHECK(it != kIndex.end(), "stream not in kStreams: " + stream);
   return it->second;
@@ -87,6 +89,38 @@ std::vector<std::pair<std::string, ev1::Event>> CaseLog(const Scenario& s) {
   d->set_consent_to_share(true);
   d->set_agreement_version("2026.1");
   log.emplace_back("disclosures-p1", disclosure);
+
+  // The police restrict the case; a housing officer breaks the glass and reads it.
+  ev1::Event restricted = log.back().second;
+  restricted.clear_payload();
+  restricted.mutable_case_restricted()->set_reason_kind(cv1::RESTRICTION_REASON_POLICE_INVESTIGATION);
+  restricted.mutable_case_restricted()->set_reason("Nephew under investigation.");
+  restricted.mutable_case_restricted()->set_owner_agency_id("police-northshire");
+  log.emplace_back("concern-c1", restricted);
+  ev1::Event grant = log.back().second;
+  grant.clear_payload();
+  ev1::EmergencyAccessGranted* g = grant.mutable_emergency_access_granted();
+  g->set_grant_id("g1");
+  g->set_concern_id("c1");
+  g->set_person_id("p1");
+  g->set_agency_id("housing-northshire");
+  g->set_user_id("housing-1");
+  g->set_reason("Eviction hearing tomorrow; need to know the risk.");
+  *g->mutable_granted_at() = grant.occurred_at();
+  *g->mutable_expires_at() = domain::ToTimestamp(kScenarioNow + absl::Hours(3));
+  g->set_purpose(cv1::PURPOSE_CARE_PROVISION);
+  g->set_lead_agency_id("asc-northshire");
+  g->set_restricted_by_agency_id("police-northshire");
+  log.emplace_back("emergency-access-c1", grant);
+  ev1::Event glass = disclosure;
+  glass.mutable_disclosure_recorded()->set_disclosure_id("d2");
+  glass.mutable_disclosure_recorded()->set_break_glass(true);
+  glass.mutable_disclosure_recorded()->set_grant_id("g1");
+  glass.mutable_disclosure_recorded()->set_break_glass_reason("Eviction hearing tomorrow.");
+  glass.mutable_disclosure_recorded()->set_lead_agency_id("asc-northshire");
+  glass.mutable_disclosure_recorded()->set_restricted_by_agency_id("police-northshire");
+  glass.mutable_actor()->set_agency_id("housing-northshire");
+  log.emplace_back("disclosures-p1", glass);
 
   ev1::Event agreement = log.back().second;
   agreement.clear_payload();
@@ -154,6 +188,7 @@ void EventDecodeSeeds(const Scenario& s, const fs::path& dir) {
   all.push_back(std::make_unique<projections::WorklistsProjection>());
   all.push_back(std::make_unique<projections::SacProjection>());
   all.push_back(std::make_unique<projections::DisclosureLogProjection>());
+  all.push_back(std::make_unique<projections::NotificationsProjection>());
   for (auto& projection : all) {
     projections::Txn txn(store, projection->name());
     for (size_t i = 0; i < log.size(); ++i) {
