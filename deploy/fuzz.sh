@@ -18,7 +18,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
   exit 2
 fi
 jobs="${HUB_JOBS:-$(nproc)}"
-targets=(${HUB_FUZZ_TARGETS:-fuzz_event_decode fuzz_request_translate fuzz_agreement_parse})
+read -r -a targets <<<"${HUB_FUZZ_TARGETS:-fuzz_event_decode fuzz_request_translate fuzz_agreement_parse}"
 build="$root/build-fuzz"
 fuzz_src="$root/tests/fuzz"
 
