@@ -57,14 +57,29 @@ absl::Status CheckEmergencyReason(std::string_view reason) {
   return absl::OkStatus();
 }
 
+void FindActiveGrant(const std::vector<events::v1::Event>& granted, const Caller& caller,
+                     absl::Time now, EmergencyAccessFacts& facts) {
+  for (const events::v1::Event& event : granted) {
+    if (!event.has_emergency_access_granted()) continue;
+    const events::v1::EmergencyAccessGranted& grant = event.emergency_access_granted();
+    if (grant.agency_id() != caller.agency_id || grant.user_id() != caller.user_id) continue;
+    const absl::Time expires = FromTimestamp(grant.expires_at());
+    if (now < expires && expires > facts.active_grant_expires_at) {
+      facts.active_grant_id = grant.grant_id();
+      facts.active_grant_expires_at = expires;
+    }
+  }
+}
+
 absl::StatusOr<events::v1::Event> Decide(const EmergencyAccessFacts& facts,
                                          const RequestEmergencyAccess& command) {
   const Caller& caller = command.ctx.caller;
   // Break-glass is a named person's judgement, answerable afterwards: never a system's.
-  if (caller.user_id.empty()) {
+  if (!caller.named_practitioner()) {
     return absl::PermissionDeniedError(
-        "emergency access is a named practitioner's decision: a system caller (no user) "
-        "cannot request it");
+        "emergency access is a named practitioner's decision: a system caller (an agency's "
+        "system or the hub's operators) cannot request it; the practitioner calls with their "
+        "own token");
   }
   bool practitioner = false;
   for (common::v1::Role role : caller.roles) practitioner = practitioner || IsPractitionerRole(role);
@@ -98,6 +113,15 @@ absl::StatusOr<events::v1::Event> Decide(const EmergencyAccessFacts& facts,
         Label(command.purpose),
         "': open it with GetCase; for more, ask the lead agency (emergency access is only for "
         "cases the agreement shows you nothing of)"));
+  }
+  if (!facts.active_grant_id.empty()) {
+    return Refused(absl::StrCat(
+        "you already hold emergency access to this case (grant ", facts.active_grant_id,
+        ") until ",
+        absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", facts.active_grant_expires_at,
+                         absl::UTCTimeZone()),
+        ": open it with GetCase; a grant is not extended by asking again, request a new one "
+        "after it expires if the emergency goes on"));
   }
   const absl::Duration duration =
       command.duration == absl::ZeroDuration() ? command.max_duration : command.duration;

@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -37,7 +38,16 @@ struct EmergencyAccessFacts {
   bool agreement_permits_caller = false;
   std::string lead_agency_id;           // who leads (the MASH before a lead is named)
   std::string restricted_by_agency_id;  // the restriction's owner; "" when not restricted
+  // The caller's own grant on this case that is still running (read from the grants' stream),
+  // if any: a second one is refused, so that a grant's time cannot be stretched by asking again.
+  std::string active_grant_id;
+  absl::Time active_grant_expires_at = absl::InfinitePast();
 };
+
+// The caller's grant among `granted` (the events of emergency-access-<concern_id>) that is
+// still running at `now`: the one expiring last. Sets facts.active_grant_*.
+void FindActiveGrant(const std::vector<events::v1::Event>& granted, const Caller& caller,
+                     absl::Time now, EmergencyAccessFacts& facts);
 
 struct RequestEmergencyAccess {
   CommandContext ctx;  // ctx.new_id is the grant id
@@ -61,12 +71,14 @@ bool IsEmergencyPurpose(common::v1::Purpose purpose);
 absl::Status CheckEmergencyReason(std::string_view reason);
 
 // Decides a break-glass request. Errors:
-//   kPermissionDenied    a system caller (no user), or no practitioner role;
+//   kPermissionDenied    a system or operator caller (no named practitioner), or no
+//                        practitioner role;
 //   kInvalidArgument     reason, purpose (not an emergency purpose) or duration unusable
 //                        (field named);
 //   kNotFound            "concern_id: no such concern";
 //   kFailedPrecondition  the agreement already shows the caller the case: break-glass is not
-//                        needed (GetCase, or ask the lead agency for more).
+//                        needed (GetCase, or ask the lead agency for more); or the caller
+//                        already holds a running grant on it.
 absl::StatusOr<events::v1::Event> Decide(const EmergencyAccessFacts& facts,
                                          const RequestEmergencyAccess& command);
 

@@ -100,6 +100,18 @@ TEST(EmergencyAccessTest, Rules) {
       {"a system caller (no user) may not",
        [](EmergencyAccessFacts&, RequestEmergencyAccess& r) { r.ctx.caller.user_id = ""; },
        absl::StatusCode::kPermissionDenied, "system caller"},
+      {"an agency's system certificate (user system:<CN>) may not",
+       [](EmergencyAccessFacts&, RequestEmergencyAccess& r) {
+         r.ctx.caller.user_id = "system:ppn-gateway";
+         r.ctx.caller.kind = CallerKind::kSystem;
+       },
+       absl::StatusCode::kPermissionDenied, "system caller"},
+      {"the hub's operators may not",
+       [](EmergencyAccessFacts&, RequestEmergencyAccess& r) {
+         r.ctx.caller.user_id = "operator:service-desk";
+         r.ctx.caller.kind = CallerKind::kOperator;
+       },
+       absl::StatusCode::kPermissionDenied, "system caller"},
       {"a board analyst may not",
        [](EmergencyAccessFacts&, RequestEmergencyAccess& r) {
          r.ctx.caller.roles = {cv1::ROLE_BOARD_ANALYST};
@@ -155,6 +167,12 @@ TEST(EmergencyAccessTest, Rules) {
       {"not needed when the agreement already shows the case",
        [](EmergencyAccessFacts& f, RequestEmergencyAccess&) { f.agreement_permits_caller = true; },
        absl::StatusCode::kFailedPrecondition, "already lets you see this case for 'Care provision'"},
+      {"not again while the caller's own grant runs",
+       [](EmergencyAccessFacts& f, RequestEmergencyAccess&) {
+         f.active_grant_id = "grant-0";
+         f.active_grant_expires_at = kNow + absl::Hours(1);
+       },
+       absl::StatusCode::kFailedPrecondition, "already hold emergency access to this case (grant grant-0)"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -169,6 +187,36 @@ TEST(EmergencyAccessTest, Rules) {
       EXPECT_THAT(event, StatusIs(c.code, HasSubstr(c.message)));
     }
   }
+}
+
+TEST(EmergencyAccessTest, ActiveGrantIsTheCallersOwnRunningGrantExpiringLast) {
+  auto grant = [](const std::string& id, const std::string& agency, const std::string& user,
+                  absl::Time expires) {
+    events::v1::Event event;
+    events::v1::EmergencyAccessGranted* g = event.mutable_emergency_access_granted();
+    g->set_grant_id(id);
+    g->set_agency_id(agency);
+    g->set_user_id(user);
+    *g->mutable_expires_at() = ToTimestamp(expires);
+    return event;
+  };
+  const Caller caller = Request().ctx.caller;
+  const std::vector<events::v1::Event> stream = {
+      grant("expired", "nhs-acute", "dr.okoro", kNow - absl::Seconds(1)),
+      grant("running", "nhs-acute", "dr.okoro", kNow + absl::Hours(1)),
+      grant("longer", "nhs-acute", "dr.okoro", kNow + absl::Hours(2)),
+      grant("colleague", "nhs-acute", "dr.ahmed", kNow + absl::Hours(3)),
+      grant("same-user-other-agency", "gp-riverside", "dr.okoro", kNow + absl::Hours(3)),
+  };
+  EmergencyAccessFacts facts = Facts();
+  FindActiveGrant(stream, caller, kNow, facts);
+  EXPECT_EQ(facts.active_grant_id, "longer");
+  EXPECT_EQ(facts.active_grant_expires_at, kNow + absl::Hours(2));
+
+  EmergencyAccessFacts later = Facts();
+  FindActiveGrant(stream, caller, kNow + absl::Hours(2), later);
+  EXPECT_EQ(later.active_grant_id, "") << "a grant has ended at its expiry";
+  EXPECT_THAT(Decide(later, Request()), IsOk());
 }
 
 TEST(EmergencyAccessTest, PractitionerRolesAreExactlyThoseThatWorkWithAdults) {

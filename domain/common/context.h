@@ -11,14 +11,23 @@
 
 namespace hub::domain {
 
+// Who stands behind a call. A practitioner is named by their identity provider's token; a
+// system is an agency's certificate with no token (user id "system:<CN>"); an operator is the
+// hub's own operators' certificate (user id "operator:<CN>"), the only source of the
+// administrator role.
+enum class CallerKind { kPractitioner, kSystem, kOperator };
+
 // The authenticated caller: an agency (system) and, for practitioners, a user with roles.
 struct Caller {
   std::string agency_id;
   common::v1::AgencyKind agency_kind = common::v1::AGENCY_KIND_UNSPECIFIED;
   std::string user_id;
   std::vector<common::v1::Role> roles;
+  CallerKind kind = CallerKind::kPractitioner;
 
   bool HasRole(common::v1::Role role) const;
+  // A named person (a token's subject), who can be held to account for a judgement.
+  bool named_practitioner() const { return kind == CallerKind::kPractitioner && !user_id.empty(); }
 };
 
 struct CommandContext {

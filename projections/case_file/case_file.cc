@@ -98,6 +98,7 @@ void OnConcernRaised(vv1::CaseFile& file, const ev1::Event& event) {
   const cv1::ConcernDetails& d = raised.details();
   const std::string& agency = event.actor().agency_id();
   file.set_person_id(raised.person_id());
+  *file.mutable_raised_adult() = raised.adult();
   file.mutable_parties()->set_raised_by_agency_id(agency);
   file.mutable_contact()->set_raised_by_agency_id(agency);
 

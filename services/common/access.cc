@@ -44,6 +44,16 @@ absl::StatusOr<AccessPolicy> AccessPolicy::FromText(std::string_view text,
           !common::v1::Role_IsValid(cert.system_roles(r))) {
         return Invalid(source, absl::StrCat(field, ".system_roles[", r, "]: unknown role"));
       }
+      // An agency's system is not an operator: administration is named by `operators` alone.
+      if (cert.system_roles(r) == common::v1::ROLE_ADMINISTRATOR) {
+        return Invalid(source, absl::StrCat(field, ".system_roles[", r,
+                                            "]: administrator is not a system role; mark the "
+                                            "operators' certificate with 'operators: true'"));
+      }
+    }
+    if (cert.operators() && cert.system_roles_size() > 0) {
+      return Invalid(source, field + ".system_roles: an operators' certificate has no other "
+                                     "roles than administrator");
     }
   }
   config::v1::TokenIssuer& t = *c.mutable_token_issuer();

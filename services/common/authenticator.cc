@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
@@ -53,6 +54,16 @@ class MetadataAuthenticator final : public Authenticator {
       HUB_ASSIGN_OR_RETURN(common::v1::Role role,
                            RoleFromName(std::string(absl::StripAsciiWhitespace(name))));
       caller.roles.push_back(role);
+    }
+    // Development identity mirrors the TLS kinds: "system:<name>" is an agency's system, and
+    // the administrator role makes an operator (never together with other roles).
+    if (absl::StartsWith(caller.user_id, "system:")) caller.kind = domain::CallerKind::kSystem;
+    if (caller.HasRole(common::v1::ROLE_ADMINISTRATOR)) {
+      if (caller.roles.size() != 1) {
+        return absl::UnauthenticatedError(
+            "administrator is an operator's only role: it is never held with others");
+      }
+      caller.kind = domain::CallerKind::kOperator;
     }
     if (limiter_ != nullptr) {
       HUB_RETURN_IF_ERROR(limiter_->Admit(absl::StrCat(caller.agency_id, "/", caller.user_id)));

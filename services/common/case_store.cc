@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "domain/common/envelope.h"
+#include "services/common/command_request.h"
 
 namespace hub::services {
 namespace {
@@ -48,7 +49,11 @@ absl::StatusOr<CommandOutcome> CaseStore::Append(const std::string& stream,
   eventstore::AppendRequest request;
   request.stream = stream;
   request.expected = expected;
-  request.idempotency_key = ctx.command_key;
+  // The log bounds its keys; a key made long by a long user id is replaced by its digest.
+  request.idempotency_key =
+      ctx.command_key.size() <= eventstore::Limits().max_idempotency_key_length
+          ? ctx.command_key
+          : absl::StrCat("key:", DeriveId(ctx.command_key, "idempotency"));
   request.deadline = deadline;
   for (const events::v1::Event& event : events) {
     eventstore::NewEvent record;
@@ -106,12 +111,16 @@ absl::StatusOr<CommandOutcome> RunCommand(CaseStore& store, const std::string& s
                                           std::string_view not_found_field,
                                           std::string_view what, int64_t expected_version,
                                           const domain::CommandContext& ctx,
-                                          absl::Time deadline, DecideFn decide) {
+                                          absl::Time deadline, AuthorizeFn authorize,
+                                          DecideFn decide) {
   HUB_ASSIGN_OR_RETURN(LoadedStream loaded, store.Load(stream, deadline));
-  // A retry is answered before anything else: the stream has moved on since, by design.
+  // A retry is answered before anything else: the stream has moved on since, by design. The
+  // key is the caller's own (agency, user, command id), so it reveals nothing new.
   if (std::optional<CommandOutcome> original = FindApplied(loaded, ctx.command_key)) {
     return *original;
   }
+  // Who may act, before the stream's existence or version is told to anyone.
+  HUB_RETURN_IF_ERROR(authorize(loaded));
   if (!loaded.exists()) {
     return absl::NotFoundError(absl::StrCat(std::string(not_found_field), ": no such ",
                                             std::string(what)));

@@ -70,9 +70,14 @@ const events::v1::Event* FindAppliedEvent(const LoadedStream& stream,
 
 using DecideFn =
     absl::FunctionRef<absl::StatusOr<std::vector<events::v1::Event>>(const LoadedStream&)>;
+// Decides whether the caller may act on the stream as loaded (AuthorizeOnCase with the
+// caller's standing): runs before the stream's existence or version is revealed.
+using AuthorizeFn = absl::FunctionRef<absl::Status(const LoadedStream&)>;
 
 // Runs one command on an existing stream:
 //   load; if the command was already applied, return its original outcome (replayed);
+//   authorize (kPermissionDenied passes through; it sees a missing stream as empty, so that an
+//   unconnected caller learns nothing of whether it exists);
 //   kNotFound "<not_found_field>: no such <what>" if the stream does not exist;
 //   kAborted (with the actual version) if expected_version differs from the stream's;
 //   decide (domain errors pass through unchanged); append with Exact(expected_version).
@@ -80,7 +85,7 @@ using DecideFn =
 [[nodiscard]] absl::StatusOr<CommandOutcome> RunCommand(
     CaseStore& store, const std::string& stream, std::string_view not_found_field,
     std::string_view what, int64_t expected_version, const domain::CommandContext& ctx,
-    absl::Time deadline, DecideFn decide);
+    absl::Time deadline, AuthorizeFn authorize, DecideFn decide);
 
 void ToProto(const CommandOutcome& outcome, api::v1::CommandResult* result);
 

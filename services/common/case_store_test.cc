@@ -62,12 +62,14 @@ TEST_F(CaseStoreTest, AppendThenLoadRoundTripsEnvelopes) {
   EXPECT_EQ(recorded->events[0].metadata.causation_id, "asc/1");
 }
 
+absl::Status Allow(const LoadedStream&) { return absl::OkStatus(); }
+
 TEST_F(CaseStoreTest, RunCommandRefusesUnknownStreamAndStaleVersion) {
   auto decide = [&](const LoadedStream&) -> absl::StatusOr<std::vector<events::v1::Event>> {
     return Feedback(Ctx("asc/2"), "x");
   };
   EXPECT_THAT(RunCommand(*store_, "concern-none", "concern_id", "concern", 0, Ctx("asc/2"),
-                         absl::InfiniteFuture(), decide)
+                         absl::InfiniteFuture(), Allow, decide)
                   .status(),
               StatusIs(absl::StatusCode::kNotFound, ::testing::HasSubstr("concern_id: no such concern")));
   auto ctx = Ctx("asc/1");
@@ -75,7 +77,7 @@ TEST_F(CaseStoreTest, RunCommandRefusesUnknownStreamAndStaleVersion) {
                              Feedback(ctx, "a"), ctx, absl::InfiniteFuture())
                   .ok());
   const absl::Status stale = RunCommand(*store_, "concern-b", "concern_id", "concern", 5,
-                                        Ctx("asc/2"), absl::InfiniteFuture(), decide)
+                                        Ctx("asc/2"), absl::InfiniteFuture(), Allow, decide)
                                  .status();
   EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
   ASSERT_TRUE(eventstore::ActualVersion(stale).has_value());
@@ -94,18 +96,52 @@ TEST_F(CaseStoreTest, RetriedCommandReturnsOriginalResultWithoutDeciding) {
     return Feedback(Ctx("asc/2"), "b");
   };
   auto first = RunCommand(*store_, "concern-c", "concern_id", "concern", 0, Ctx("asc/2"),
-                          absl::InfiniteFuture(), decide);
+                          absl::InfiniteFuture(), Allow, decide);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_FALSE(first->replayed);
   // The retry names the version it saw before the first attempt: it is still answered.
   auto retry = RunCommand(*store_, "concern-c", "concern_id", "concern", 0, Ctx("asc/2"),
-                          absl::InfiniteFuture(), decide);
+                          absl::InfiniteFuture(), Allow, decide);
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_TRUE(retry->replayed);
   EXPECT_EQ(retry->version, first->version);
   EXPECT_EQ(retry->position, first->position);
   EXPECT_EQ(decided, 1);
   EXPECT_EQ(log_->GetHead().position.value(), 1);
+}
+
+// Who may act is decided before the stream's existence or version is told, and a refusal
+// decides and writes nothing; a retry of one's own command is still answered first.
+TEST_F(CaseStoreTest, AuthorisationComesBeforeExistenceAndVersion) {
+  auto ctx = Ctx("asc/1");
+  ASSERT_TRUE(store_->Append("concern-e", eventstore::ExpectedVersion::NoStream(),
+                             Feedback(ctx, "a"), ctx, absl::InfiniteFuture())
+                  .ok());
+  int decided = 0;
+  auto decide = [&](const LoadedStream&) -> absl::StatusOr<std::vector<events::v1::Event>> {
+    ++decided;
+    return Feedback(Ctx("asc/4"), "b");
+  };
+  std::vector<bool> seen_existing;
+  auto refuse = [&](const LoadedStream& loaded) {
+    seen_existing.push_back(loaded.exists());
+    return absl::PermissionDeniedError("not yours");
+  };
+  for (const char* stream : {"concern-e", "concern-none"}) {
+    for (int64_t expected : {0, 7}) {
+      EXPECT_THAT(RunCommand(*store_, stream, "concern_id", "concern", expected, Ctx("asc/4"),
+                             absl::InfiniteFuture(), refuse, decide)
+                      .status(),
+                  StatusIs(absl::StatusCode::kPermissionDenied, "not yours"));
+    }
+  }
+  EXPECT_THAT(seen_existing, ::testing::ElementsAre(true, true, false, false));
+  EXPECT_EQ(decided, 0);
+  EXPECT_EQ(log_->GetHead().position.value(), 0);
+  auto retry = RunCommand(*store_, "concern-e", "concern_id", "concern", 0, Ctx("asc/1"),
+                          absl::InfiniteFuture(), refuse, decide);
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->replayed);
 }
 
 TEST_F(CaseStoreTest, DomainRefusalPassesThroughAndWritesNothing) {
@@ -117,7 +153,7 @@ TEST_F(CaseStoreTest, DomainRefusalPassesThroughAndWritesNothing) {
     return absl::FailedPreconditionError("no");
   };
   EXPECT_THAT(RunCommand(*store_, "concern-d", "concern_id", "concern", 0, Ctx("asc/3"),
-                         absl::InfiniteFuture(), decide)
+                         absl::InfiniteFuture(), Allow, decide)
                   .status(),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(log_->GetHead().position.value(), 0);

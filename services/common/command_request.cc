@@ -1,10 +1,16 @@
 #include "services/common/command_request.h"
 
 #include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "openssl/evp.h"
+#include "openssl/hmac.h"
+#include "openssl/rand.h"
 #include "openssl/sha.h"
 
 namespace hub::services {
@@ -56,6 +62,40 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+// "001B": a code point as Unicode writes it.
+std::string CodePoint(uint32_t cp) {
+  return absl::AsciiStrToUpper(absl::StrCat(absl::Hex(cp, absl::kZeroPad4)));
+}
+
+// The first character free text may not carry, described; nullopt if there is none. Control
+// characters (other than tab and line breaks) corrupt logs, CSV exports and terminals; the
+// bidirectional embedding, override and isolate controls make a record read differently from
+// what it holds ("Trojan Source"). Valid UTF-8 is assumed.
+std::optional<std::string> FindDisallowedCharacter(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+        return absl::StrCat("control character U+", CodePoint(c), " at byte ", i,
+                            " is not allowed");
+      }
+      ++i;
+      continue;
+    }
+    const int n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+    uint32_t cp = n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+    for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    const bool c1 = cp >= 0x80 && cp <= 0x9F;
+    const bool bidi = (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+    if (c1 || bidi) {
+      return absl::StrCat(bidi ? "bidirectional control" : "control character", " U+",
+                          CodePoint(cp), " at byte ", i, " is not allowed");
+    }
+    i += n;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string Field(std::string_view parent, std::string_view child) {
@@ -78,9 +118,10 @@ absl::StatusOr<domain::CommandContext> MakeCommandContext(const domain::Caller& 
     return absl::InvalidArgumentError(
         absl::StrCat("header.command_id: at most ", kMaxCommandIdLength, " characters"));
   }
-  if (!IsPrintableAscii(header.command_id())) {
+  if (!IsPrintableAscii(header.command_id()) ||
+      header.command_id().find('/') != std::string::npos) {
     return absl::InvalidArgumentError(
-        "header.command_id: printable ASCII without spaces (a UUID is ideal)");
+        "header.command_id: printable ASCII without spaces or '/' (a UUID is ideal)");
   }
   if (creates) {
     if (header.has_expected_version() && header.expected_version() != -1) {
@@ -100,9 +141,30 @@ absl::StatusOr<domain::CommandContext> MakeCommandContext(const domain::Caller& 
   domain::CommandContext ctx;
   ctx.caller = caller;
   ctx.now = now;
-  ctx.command_key = absl::StrCat(caller.agency_id, "/", header.command_id());
+  // Scoped to the practitioner (or system): two people of one agency who happen to pick the
+  // same command id never meet each other's results.
+  ctx.command_key = absl::StrCat(caller.agency_id, "/", caller.user_id, "/", header.command_id());
   ctx.new_id = DeriveId(ctx.command_key, "new");
   return ctx;
+}
+
+std::string KeyedDigest(std::string_view key, std::string_view purpose, std::string_view data) {
+  const std::string input = absl::StrCat(std::string(purpose), "\n", std::string(data));
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &length);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(mac), static_cast<size_t>(length)));
+}
+
+std::string RandomKey(size_t bytes) {
+  std::string key(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(bytes)) != 1) {
+    // No entropy is no way to keep a secret: stop rather than use a guessable key.
+    std::abort();
+  }
+  return key;
 }
 
 std::string DeriveId(std::string_view command_key, std::string_view purpose) {
@@ -140,6 +202,9 @@ absl::Status CheckText(std::string_view field, std::string_view value, size_t ma
   }
   if (!IsValidUtf8(value)) {
     return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": not valid UTF-8"));
+  }
+  if (std::optional<std::string> bad = FindDisallowedCharacter(value)) {
+    return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", *bad));
   }
   if (required && absl::StripAsciiWhitespace(absl::string_view(value.data(), value.size())).empty()) {
     return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": required"));

@@ -48,6 +48,13 @@ void SetRequestLimits(const RequestLimits& limits);
 // retried command derives the same ids and a different command different ones.
 std::string DeriveId(std::string_view command_key, std::string_view purpose);
 
+// HMAC-SHA-256 of `purpose` and `data` under `key`, lowercase hex: a digest that records what
+// was asked without letting anyone who reads it try every NHS number (a bare hash would).
+std::string KeyedDigest(std::string_view key, std::string_view purpose, std::string_view data);
+
+// A fresh random key of `bytes` bytes (OpenSSL's RAND_bytes), for KeyedDigest.
+std::string RandomKey(size_t bytes = 32);
+
 // An id the hub issued (concern, enquiry, person, request ...): required, 1..64 of
 // [A-Za-z0-9-].
 [[nodiscard]] absl::Status CheckId(std::string_view field, std::string_view value);

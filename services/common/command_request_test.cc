@@ -24,10 +24,32 @@ TEST(MakeCommandContextTest, BuildsKeyAndStableNewId) {
   int64_t expected = -5;
   auto ctx = MakeCommandContext(Police(), header, absl::FromUnixSeconds(100), false, &expected);
   ASSERT_TRUE(ctx.ok()) << ctx.status();
-  EXPECT_EQ(ctx->command_key, "police-north/c-1");
+  // Scoped to the practitioner: another officer's "c-1" is another command.
+  EXPECT_EQ(ctx->command_key, "police-north/pc-1/c-1");
   EXPECT_EQ(expected, 3);
-  EXPECT_EQ(ctx->new_id, DeriveId("police-north/c-1", "new"));
+  EXPECT_EQ(ctx->new_id, DeriveId("police-north/pc-1/c-1", "new"));
+  domain::Caller colleague = Police();
+  colleague.user_id = "pc-2";
+  auto theirs = MakeCommandContext(colleague, header, absl::FromUnixSeconds(100), false, &expected);
+  ASSERT_TRUE(theirs.ok());
+  EXPECT_NE(theirs->new_id, ctx->new_id);
+  header.set_command_id("a/b");
+  EXPECT_THAT(MakeCommandContext(Police(), header, absl::Now(), false, &expected).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("'/'")));
   EXPECT_EQ(ctx->now, absl::FromUnixSeconds(100));
+}
+
+TEST(KeyedDigestTest, IsHmacSha256UnderTheKeyAndDiffersWithoutIt) {
+  // HMAC-SHA-256 of purpose + "\n" + data (checked against Python's hmac module).
+  EXPECT_EQ(KeyedDigest("Jefe", "what do ya want", "for nothing?"),
+            "50ff9fd552ba6f7d7aea9a88e93f2ebee2870bf860cfd7a2b6cf2cbbed92a13e");
+  const std::string key = RandomKey();
+  EXPECT_EQ(key.size(), 32u);
+  EXPECT_NE(RandomKey(), key);
+  EXPECT_EQ(KeyedDigest(key, "lookup", "nhs:9434765919"),
+            KeyedDigest(key, "lookup", "nhs:9434765919"));
+  EXPECT_NE(KeyedDigest(key, "lookup", "nhs:9434765919"),
+            KeyedDigest(RandomKey(), "lookup", "nhs:9434765919"));
 }
 
 TEST(MakeCommandContextTest, RefusesMissingOrBadHeader) {
@@ -70,6 +92,24 @@ TEST(CheckTest, TextIdsListsEnumsTimestamps) {
   EXPECT_THAT(CheckText("x", "\xC0\xAF", kDefaultMaxShortText, false),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
   EXPECT_TRUE(CheckText("x", "Mrs Ní Bhriain — café", kDefaultMaxShortText, true).ok());
+  // Tab and line breaks are text; other controls and bidirectional overrides are not.
+  EXPECT_TRUE(CheckText("x", "line one\r\nline\ttwo", kDefaultMaxLongText, true).ok());
+  EXPECT_THAT(CheckText("what", "a\x1b[2Jb", kDefaultMaxLongText, true),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "what: control character U+001B at byte 1 is not allowed"));
+  EXPECT_THAT(CheckText("what", std::string("a\0b", 3), kDefaultMaxLongText, true),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("U+0000")));
+  EXPECT_THAT(CheckText("what", "x\x7f", kDefaultMaxLongText, true),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("U+007F")));
+  EXPECT_THAT(CheckText("what", "x\xC2\x85", kDefaultMaxLongText, true),  // NEL, a C1 control
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("U+0085")));
+  EXPECT_THAT(CheckText("what", "pay \xE2\x80\xAE" "0001", kDefaultMaxLongText, true),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "what: bidirectional control U+202E at byte 4 is not allowed"));
+  EXPECT_THAT(CheckText("what", "\xE2\x81\xA6x\xE2\x81\xA9", kDefaultMaxLongText, true),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("U+2066")));
+  EXPECT_TRUE(CheckText("x", "Hebrew \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D mixed", kDefaultMaxShortText,
+                        true).ok());
   EXPECT_THAT(CheckId("concern_id", ""), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(CheckId("concern_id", "a/b"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(CheckListSize("details.types_of_risk", 0, 1),

@@ -103,6 +103,13 @@ absl::StatusOr<Partnership> Partnership::FromText(std::string_view text, std::st
   for (int d : cal->working_weekdays()) {
     if (d < 1 || d > 7) return Invalid(source, "calendar.working_weekdays: 1 (Monday) .. 7 (Sunday)");
   }
+  for (const config::v1::Agency& agency : c.agencies()) {
+    if (agency.kind() == common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE &&
+        (agency.local_authority_code() == c.host_local_authority_code() ||
+         agency.local_authority_code().empty())) {
+      p.host_asc_agency_ids_.push_back(agency.agency_id());
+    }
+  }
   if (!absl::LoadTimeZone(cal->time_zone(), &p.time_zone_)) {
     return absl::NotFoundError(absl::StrCat(std::string(source), ": calendar.time_zone '",
                                             cal->time_zone(),

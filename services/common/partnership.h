@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -32,11 +33,15 @@ class Partnership {
   // The agency with this id, or nullptr.
   const config::v1::Agency* FindAgency(std::string_view agency_id) const;
   const absl::TimeZone& time_zone() const { return time_zone_; }
+  // The host authority's adult social care agencies (its code, or none given): the MASH every
+  // concern reaches, which stands as lead to a concern awaiting triage.
+  const std::vector<std::string>& host_asc_agency_ids() const { return host_asc_agency_ids_; }
 
  private:
   config::v1::Partnership config_;
   absl::flat_hash_map<std::string, int> agency_index_;
   absl::TimeZone time_zone_;
+  std::vector<std::string> host_asc_agency_ids_;
 };
 
 }  // namespace hub::services

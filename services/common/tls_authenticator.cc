@@ -139,6 +139,18 @@ absl::StatusOr<domain::Caller> CallerIdentifier::Identify(std::string_view peer_
   caller.agency_id = agency->agency_id();
   caller.agency_kind = agency->kind();
 
+  if (registered->operators()) {
+    // The hub's operators administer the log; they are never a practitioner as well.
+    if (!authorization.empty()) {
+      return absl::UnauthenticatedError(
+          "the operators' certificate carries no practitioner token: operators act as "
+          "operators, practitioners through their agency's certificate");
+    }
+    caller.kind = domain::CallerKind::kOperator;
+    caller.user_id = absl::StrCat("operator:", peer.subject_cn);
+    caller.roles = {common::v1::ROLE_ADMINISTRATOR};
+    return caller;
+  }
   if (authorization.empty()) {
     if (registered->system_roles().empty()) {
       return absl::UnauthenticatedError(absl::StrCat(
@@ -146,6 +158,7 @@ absl::StatusOr<domain::Caller> CallerIdentifier::Identify(std::string_view peer_
           "' calls on behalf of a practitioner: send their token as 'authorization: Bearer "
           "<token>'"));
     }
+    caller.kind = domain::CallerKind::kSystem;
     caller.user_id = absl::StrCat("system:", peer.subject_cn);
     for (int role : registered->system_roles()) {
       caller.roles.push_back(static_cast<common::v1::Role>(role));
@@ -168,8 +181,17 @@ absl::StatusOr<domain::Caller> CallerIdentifier::Identify(std::string_view peer_
   if (absl::StartsWith(caller.user_id, "system:")) {
     return absl::UnauthenticatedError("token subject: 'system:' names are reserved");
   }
+  if (absl::StartsWith(caller.user_id, "operator:")) {
+    return absl::UnauthenticatedError("token subject: 'operator:' names are reserved");
+  }
   for (const std::string& name : token.roles) {
     HUB_ASSIGN_OR_RETURN(common::v1::Role role, RoleFromName(name));
+    // An identity provider speaks for practitioners; it cannot make an operator.
+    if (role == common::v1::ROLE_ADMINISTRATOR) {
+      return absl::UnauthenticatedError(
+          "token role 'administrator' is refused: the hub's operators are named by their "
+          "certificate in the access file, never by a practitioner's token");
+    }
     caller.roles.push_back(role);
   }
   return caller;

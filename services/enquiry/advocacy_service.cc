@@ -175,11 +175,17 @@ absl::Status AdvocacyService::RecordAdvocateViewsImpl(
 absl::Status AdvocacyService::GetAdvocacyDutyImpl(const grpc::ServerContextBase& context,
                                                   const api::v1::GetAdvocacyDutyRequest& request,
                                                   api::v1::GetAdvocacyDutyResponse& response) {
+  constexpr char kMethod[] = "hub.api.v1.Advocacy/GetAdvocacyDuty";
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, kMethod));
   HUB_RETURN_IF_ERROR(CheckId("enquiry_id", request.enquiry_id()));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Advocacy/GetAdvocacyDuty"));
-  HUB_ASSIGN_OR_RETURN(LoadedStream stream, store_.Load(domain::EnquiryStream(request.enquiry_id()),
-                                                        DeadlineFromGrpc(context.deadline())));
+  const absl::Time deadline = DeadlineFromGrpc(context.deadline());
+  HUB_ASSIGN_OR_RETURN(LoadedStream stream,
+                       store_.Load(domain::EnquiryStream(request.enquiry_id()), deadline));
+  HUB_ASSIGN_OR_RETURN(domain::access::CaseStanding standing,
+                       StandingOnCase(store_, stream, caller.agency_id,
+                                      deps_.partnership.host_asc_agency_ids(), deadline));
+  HUB_RETURN_IF_ERROR(AuthorizeOnCase(caller, kMethod, standing, "enquiry_id"));
   const domain::enquiry::EnquiryState state = domain::enquiry::Fold(stream.events);
   if (!state.opened) return absl::NotFoundError("enquiry_id: no such enquiry");
   // Read by those on the case: the lead, the local authority responsible, a referred provider.

@@ -16,6 +16,7 @@
 #include "domain/enquiry/advocacy.h"
 #include "domain/enquiry/enquiry.h"
 #include "grpcpp/server_context.h"
+#include "services/common/case_standing.h"
 #include "services/common/case_store.h"
 #include "services/common/command_rules.h"
 #include "services/common/deadline.h"
@@ -32,9 +33,10 @@ struct EnquiryCommandRun {
   domain::enquiry::EnquiryState state;
 };
 
-// Authenticates the caller (kUnauthenticated), translates and validates `request`
-// (kInvalidArgument, kNotFound for an unknown agency), authorises `method`
-// (kPermissionDenied), then RunCommand on the enquiry's stream: a retry answers with the
+// Authenticates the caller (kUnauthenticated), authorises `method` by role
+// (kPermissionDenied), translates and validates `request` (kInvalidArgument, kNotFound for an
+// unknown agency), then RunCommand on the enquiry's stream, authorising the caller's agency by
+// how it stands to the case (kPermissionDenied, command_rules.h): a retry answers with the
 // original outcome (replayed); kNotFound "enquiry_id: no such enquiry"; kAborted on a stale
 // expected version; the domain's refusals unchanged. With `want_state`, the state after the
 // command is folded too (for a retry: as the original command left it).
@@ -44,9 +46,9 @@ absl::StatusOr<EnquiryCommandRun> RunEnquiryCommand(const ServiceDeps& deps, Cas
                                                     std::string_view method, const Request& request,
                                                     bool want_state = false) {
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, method));
   HUB_ASSIGN_OR_RETURN(auto translated,
                        FromProto(request, caller, deps.clock.Now(), deps.partnership));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, method));
   const std::string stream = domain::EnquiryStream(translated.enquiry_id);
   const absl::Time deadline = DeadlineFromGrpc(context.deadline());
   EnquiryCommandRun run;
@@ -55,6 +57,13 @@ absl::StatusOr<EnquiryCommandRun> RunEnquiryCommand(const ServiceDeps& deps, Cas
       run.outcome,
       RunCommand(store, stream, "enquiry_id", "enquiry", translated.expected_version,
                  translated.command.ctx, deadline,
+                 [&](const LoadedStream& loaded) -> absl::Status {
+                   HUB_ASSIGN_OR_RETURN(
+                       domain::access::CaseStanding standing,
+                       StandingOnCase(store, loaded, caller.agency_id,
+                                      deps.partnership.host_asc_agency_ids(), deadline));
+                   return AuthorizeOnCase(caller, method, standing, "enquiry_id");
+                 },
                  [&](const LoadedStream& loaded) -> absl::StatusOr<std::vector<events::v1::Event>> {
                    run.state = domain::enquiry::Fold(loaded.events);
                    HUB_ASSIGN_OR_RETURN(std::vector<events::v1::Event> events,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "domain/common/envelope.h"
@@ -46,6 +47,7 @@ constexpr char kPartnership[] = R"pb(
   agencies { agency_id: "asc-northshire" name: "ASC" kind: AGENCY_KIND_ADULT_SOCIAL_CARE }
   agencies { agency_id: "police-northshire" name: "Police" kind: AGENCY_KIND_POLICE }
   agencies { agency_id: "voiceability" name: "Advocacy" kind: AGENCY_KIND_ADVOCACY_PROVIDER }
+  agencies { agency_id: "housing-northshire" name: "Housing" kind: AGENCY_KIND_HOUSING }
 )pb";
 constexpr char kEnquiry[] = "e-1";
 constexpr char kOutcome[] = "c-1-o-1";
@@ -68,6 +70,7 @@ const Who kAdvocate{"voiceability", "u-alex", "advocate"};
 const Who kReferrer{"police-northshire", "u-pc", "referrer"};
 const Who kPoliceOfficer{"police-northshire", "u-dc", "enquiry_officer"};
 const Who kPoliceManager{"police-northshire", "u-dci", "safeguarding_manager"};
+const Who kHousingOfficer{"housing-northshire", "u-h", "enquiry_officer"};
 
 void SetCaller(grpc::ClientContext& context, const Who& who) {
   context.set_deadline(CallDeadline());
@@ -133,6 +136,18 @@ class EnquiryServicesTest : public ::testing::Test {
     outcome->set_text("I want to feel safe at home");
     outcome->set_expressed_by(cv1::EXPRESSED_BY_ADULT);
     services::CaseStore store(*log_);
+    // The concern it comes from, raised by the police (a partner connected to the case).
+    domain::CommandContext raiser;
+    raiser.caller = domain::Caller{"police-northshire", cv1::AGENCY_KIND_POLICE, "pc-1",
+                                   {cv1::ROLE_REFERRER}};
+    raiser.now = clock_.Now();
+    raiser.command_key = "police-northshire/pc-1/raise-1";
+    ev1::Event raised = domain::NewEvent(raiser);
+    raised.mutable_concern_raised()->set_concern_id("c-1");
+    raised.mutable_concern_raised()->set_person_id("p-1");
+    ASSERT_THAT(store.Append(domain::ConcernStream("c-1"), eventstore::ExpectedVersion::NoStream(),
+                             {raised}, raiser, absl::InfiniteFuture()),
+                IsOk());
     absl::StatusOr<services::CommandOutcome> appended =
         store.Append(domain::EnquiryStream(kEnquiry), eventstore::ExpectedVersion::NoStream(),
                      {event}, ctx, absl::InfiniteFuture());
@@ -532,7 +547,8 @@ TEST_F(EnquiryServicesTest, MissingRoleIsPermissionDeniedAndWritesNothing) {
                 &concluded);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(status.error_message(),
-              HasSubstr("police-northshire is not the lead agency or the local authority"));
+              HasSubstr("ConcludeEnquiry on this case is for the lead agency; police-northshire "
+                        "is the agency that raised it"));
   EXPECT_EQ(Head(), after_lead);
   EXPECT_GT(after_lead, head);
 }
@@ -548,8 +564,8 @@ TEST_F(EnquiryServicesTest, OtherAgenciesCannotActOnAnEnquiryTheyDoNotLead) {
       Call(*enquiry_, &E::AssignLead, kPoliceManager, AssignLead("lead-2"), &lead);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(status.error_message(),
-              HasSubstr("this enquiry is led by asc-northshire; police-northshire is not the "
-                        "local authority responsible"));
+              HasSubstr("AssignLead on this case is for the local authority responsible; "
+                        "police-northshire is the agency that raised it"));
 
   // A partner with the right role still does not record on an enquiry it does not lead.
   api::RecordCapacityAssessmentRequest capacity;
@@ -564,8 +580,18 @@ TEST_F(EnquiryServicesTest, OtherAgenciesCannotActOnAnEnquiryTheyDoNotLead) {
       Call(*enquiry_, &E::RecordCapacityAssessment, kPoliceOfficer, capacity, &assessed);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(status.error_message(),
-              HasSubstr("this enquiry is led by asc-northshire; police-northshire is not the "
-                        "lead agency or the local authority responsible"));
+              HasSubstr("RecordCapacityAssessment on this case is for the lead agency; "
+                        "police-northshire is the agency that raised it"));
+  // An agency with no part in it at all hears nothing of whether it exists.
+  status = Call(*enquiry_, &E::RecordCapacityAssessment, kHousingOfficer, capacity, &assessed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  capacity.set_enquiry_id("no-such-enquiry");
+  const grpc::Status unknown =
+      Call(*enquiry_, &E::RecordCapacityAssessment, kHousingOfficer, capacity, &assessed);
+  EXPECT_EQ(unknown.error_code(), status.error_code());
+  EXPECT_EQ(absl::StrReplaceAll(unknown.error_message(), {{"no-such-enquiry", kEnquiry}}),
+            status.error_message());
+  capacity.set_enquiry_id(kEnquiry);
 
   // Nor does an advocate with no referral read the advocacy duty.
   api::GetAdvocacyDutyRequest get;

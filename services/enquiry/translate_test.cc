@@ -73,9 +73,9 @@ TEST_F(TranslateTest, GoodRequestBecomesTheCommand) {
   ASSERT_THAT(command, IsOk());
   EXPECT_EQ(command->enquiry_id, "e-1");
   EXPECT_EQ(command->expected_version, 3);
-  EXPECT_EQ(command->command.ctx.command_key, "asc-northshire/cmd-1");
+  EXPECT_EQ(command->command.ctx.command_key, "asc-northshire/u1/cmd-1");
   EXPECT_EQ(command->command.ctx.now, kNow);
-  EXPECT_EQ(command->command.ctx.new_id, DeriveId("asc-northshire/cmd-1", "new"));
+  EXPECT_EQ(command->command.ctx.new_id, DeriveId("asc-northshire/u1/cmd-1", "new"));
   EXPECT_EQ(command->command.lead_agency_kind, cv1::AGENCY_KIND_POLICE);
   EXPECT_EQ(command->command.responsible_agency_id, "asc-northshire");
   EXPECT_EQ(command->command.responsible_agency_kind, cv1::AGENCY_KIND_ADULT_SOCIAL_CARE);

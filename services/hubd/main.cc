@@ -2,12 +2,14 @@
 // by --services (by default all: EventStore and LogAdmin, People, ReferralIntake, Mash,
 // Enquiry, Advocacy, Views and ProjectionAdmin), plus health checking and reflection, on --listen, and shuts down cleanly
 // on SIGTERM or SIGINT. Wiring only: behaviour lives in the libraries.
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -201,6 +203,34 @@ absl::Status WritePortFile(const std::string& path, int port) {
   return absl::OkStatus();
 }
 
+// The key of the lookup digests (ViewsOptions::lookup_key): DATA_DIR/lookup-digest.key, made
+// once (owner-only) and kept, so that digests stay comparable across restarts. It lives beside
+// the log, not in it, so that a reader of the raw log cannot test guesses against them.
+absl::StatusOr<std::string> LoadOrCreateLookupKey(const std::string& data_dir) {
+  const std::string path = data_dir + "/lookup-digest.key";
+  if (std::ifstream in(path, std::ios::binary); in) {
+    std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (key.size() != 32) {
+      return absl::DataLossError(absl::StrCat(path, ": expected a 32-byte key, found ",
+                                              key.size(), " bytes"));
+    }
+    return key;
+  }
+  const std::string key = services::RandomKey(32);
+  const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0 || ::write(fd, key.data(), key.size()) != static_cast<ssize_t>(key.size()) ||
+      ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  }
+  ::close(fd);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot rename ", tmp, " to ", path));
+  return key;
+}
+
 // Waits for SIGTERM or SIGINT (blocked in every thread) and returns its number.
 int WaitForStopSignal(const sigset_t& signals) {
   int signal = 0;
@@ -386,6 +416,7 @@ absl::Status Run(const sigset_t& stop_signals) {
     if (hosted.views) {
       services::ViewsOptions views_options;
       views_options.emergency_access_duration = absl::GetFlag(FLAGS_emergency_access_duration);
+      HUB_ASSIGN_OR_RETURN(views_options.lookup_key, LoadOrCreateLookupKey(data_dir));
       auto views_service =
           std::make_unique<services::ViewsService>(*deps, *engine, *agreement, views_options);
       views = views_service.get();

@@ -244,8 +244,8 @@ class IntakeServicesTest : public ::testing::Test {
 
 TEST_F(IntakeServicesTest, RaiseTriageResearchAnswerAndDecideOpensAnEnquiry) {
   const api::RaiseConcernResponse raised = MustRaise("raise-1");
-  EXPECT_EQ(raised.concern_id(), services::DeriveId("nhs-acute/raise-1", "concern"));
-  EXPECT_EQ(raised.person_id(), services::DeriveId("nhs-acute/raise-1", "person"));
+  EXPECT_EQ(raised.concern_id(), services::DeriveId("nhs-acute/nurse-1/raise-1", "concern"));
+  EXPECT_EQ(raised.person_id(), services::DeriveId("nhs-acute/nurse-1/raise-1", "person"));
   EXPECT_FALSE(raised.linked_to_existing_person());
   EXPECT_EQ(raised.episode(), 1);
   EXPECT_THAT(raised.previous_concern_ids(), IsEmpty());
@@ -293,7 +293,7 @@ TEST_F(IntakeServicesTest, RaiseTriageResearchAnswerAndDecideOpensAnEnquiry) {
   status = Decide(decision, &decided);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(decided.result().version(), 4);
-  EXPECT_EQ(decided.enquiry_id(), services::DeriveId("asc-northshire/decide-1", "enquiry"));
+  EXPECT_EQ(decided.enquiry_id(), services::DeriveId("asc-northshire/manager-1/decide-1", "enquiry"));
   EXPECT_EQ(decided.enquiry_result().stream(), domain::EnquiryStream(decided.enquiry_id()));
   EXPECT_EQ(decided.enquiry_result().version(), 0);
   EXPECT_GT(decided.enquiry_result().global_position(), decided.result().global_position());
@@ -469,7 +469,7 @@ TEST_F(IntakeServicesTest, ARetryCompletesADecisionWhoseEnquiryWasNeverWritten) 
   ASSERT_TRUE(Triage("triage-1", raised.concern_id(), 0, &triaged).ok());
   // As if the server stopped between the decision and the enquiry: only the decision is in
   // the log.
-  const std::string key = "asc-northshire/decide-1";
+  const std::string key = "asc-northshire/manager-1/decide-1";
   const std::string enquiry_id = services::DeriveId(key, "enquiry");
   domain::CommandContext ctx;
   ctx.caller.agency_id = "asc-northshire";
@@ -558,9 +558,15 @@ TEST_F(IntakeServicesTest, AnUnknownConcernOrPersonIsNotFound) {
   api::RaiseConcernRequest request = Raise("raise-1");
   request.set_person_id("no-such-person");
   api::RaiseConcernResponse raised;
-  status = RaiseConcern(request, &raised);
+  // The MASH, which keeps every person record, hears that there is none.
+  status = RaiseConcern(request, &raised, kTriager);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(status.error_message(), HasSubstr("person_id: no such person"));
+  // Any other agency hears what it would of a person it is not connected to.
+  status = RaiseConcern(request, &raised);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("person_id: not known to the hub, or nhs-acute is not connected"));
   EXPECT_EQ(Head(), -1);
 
   const api::RaiseConcernResponse concern = MustRaise("raise-2");
@@ -703,7 +709,7 @@ TEST_F(IntakeServicesTest, CorrectionsAndRepresentativesGoOnThePersonStream) {
   lpa.mutable_representative()->set_registered_with_opg(true);
   status = people_stub_->RecordRepresentative(As(kTriager).get(), lpa, &recorded);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(recorded.representative_id(), services::DeriveId("asc-northshire/lpa-1", "new"));
+  EXPECT_EQ(recorded.representative_id(), services::DeriveId("asc-northshire/mash-1/lpa-1", "new"));
   EXPECT_EQ(recorded.result().version(), 4);
 }
 

@@ -13,6 +13,7 @@
 #include "domain/intake/concern.h"
 #include "hub/views/v1/case_file.pb.h"
 #include "policy/agreement.h"
+#include "services/common/case_standing.h"
 #include "services/common/command_request.h"
 #include "services/common/command_rules.h"
 #include "services/common/deadline.h"
@@ -24,6 +25,15 @@ namespace {
 
 using events::v1::Event;
 
+constexpr char kTriageConcern[] = "hub.api.v1.Mash/TriageConcern";
+constexpr char kRequestResearch[] = "hub.api.v1.Mash/RequestResearch";
+constexpr char kAnswerResearch[] = "hub.api.v1.Mash/AnswerResearch";
+constexpr char kRecordThresholdDecision[] = "hub.api.v1.Mash/RecordThresholdDecision";
+constexpr char kRecordReferrerFeedback[] = "hub.api.v1.Mash/RecordReferrerFeedback";
+constexpr char kRecordSharingConsent[] = "hub.api.v1.Mash/RecordSharingConsent";
+constexpr char kRestrictCase[] = "hub.api.v1.Mash/RestrictCase";
+constexpr char kLiftCaseRestriction[] = "hub.api.v1.Mash/LiftCaseRestriction";
+
 // A command applied to a concern stream: where it left the stream and the last event it
 // wrote (read back from the stream when the command was a retry).
 struct Applied {
@@ -31,16 +41,29 @@ struct Applied {
   Event event;
 };
 
-// Load -> replay check -> expected version -> domain::intake::Decide -> append, on the
-// concern named by `in`.
+// The step every concern command takes before deciding: how the caller's agency stands to the
+// case, checked against the rule for `method` (command_rules.cc).
+auto OnConcern(CaseStore& store, const domain::Caller& caller, std::string_view method,
+                      const Partnership& partnership, absl::Time deadline) {
+  return [&store, &caller, method, &partnership, deadline](const LoadedStream& loaded) -> absl::Status {
+    absl::StatusOr<domain::access::CaseStanding> standing = StandingOnCase(
+        store, loaded, caller.agency_id, partnership.host_asc_agency_ids(), deadline);
+    if (!standing.ok()) return standing.status();
+    return AuthorizeOnCase(caller, method, *standing, "concern_id");
+  };
+}
+
+// Load -> replay check -> who may act -> expected version -> domain::intake::Decide -> append,
+// on the concern named by `in`.
 template <typename Command>
-absl::StatusOr<Applied> RunOnConcern(CaseStore& store, const IntakeStreamCommand<Command>& in,
-                                     absl::Time deadline) {
+absl::StatusOr<Applied> RunOnConcern(CaseStore& store, const domain::Caller& caller,
+                                     std::string_view method, const Partnership& partnership,
+                                     const IntakeStreamCommand<Command>& in, absl::Time deadline) {
   Applied applied;
   HUB_ASSIGN_OR_RETURN(
       applied.outcome,
       RunCommand(store, domain::ConcernStream(in.id), "concern_id", "concern", in.expected_version,
-                 in.command.ctx, deadline,
+                 in.command.ctx, deadline, OnConcern(store, caller, method, partnership, deadline),
                  [&](const LoadedStream& stream) -> absl::StatusOr<std::vector<Event>> {
                    HUB_ASSIGN_OR_RETURN(
                        std::vector<Event> events,
@@ -76,42 +99,20 @@ absl::StatusOr<CommandOutcome> OpenEnquiry(CaseStore& store, const Event& opened
   return appended;
 }
 
-// Who is connected to the case as its streams now stand (the concern, and the enquiry it
-// opened): the same parties the case file projection folds, read from the streams so that a
-// restriction is decided on consistent state, not on a read model that may lag.
-absl::StatusOr<views::v1::CaseParties> PartiesFromStreams(CaseStore& store,
-                                                          const domain::intake::ConcernState& concern,
-                                                          absl::Time deadline) {
+// The case's parties in the form the agreement's relationship rule reads them.
+views::v1::CaseParties ToViewParties(const domain::access::CaseParties& from) {
   views::v1::CaseParties parties;
-  parties.set_raised_by_agency_id(concern.raised_by_agency_id);
-  parties.set_mash_agency_id(concern.mash_agency_id);
-  std::vector<std::string> research, involved;
-  for (const auto& [id, request] : concern.research) research.push_back(request.agency_id);
-  if (!concern.enquiry_id.empty()) {
-    HUB_ASSIGN_OR_RETURN(LoadedStream stream,
-                         store.Load(domain::EnquiryStream(concern.enquiry_id), deadline));
-    const domain::enquiry::EnquiryState enquiry = domain::enquiry::Fold(stream.events);
-    if (enquiry.lead) {
-      parties.set_lead_agency_id(enquiry.lead->lead_agency_id());
-      parties.set_responsible_agency_id(enquiry.lead->responsible_agency_id());
-    }
-    for (const domain::enquiry::ActionState& action : enquiry.actions) {
-      involved.push_back(action.action.owner_agency_id());
-    }
-    if (enquiry.protection_plan) {
-      for (const common::v1::PlanItem& item : enquiry.protection_plan->items()) {
-        involved.push_back(item.by_agency_id());
-      }
-    }
-    for (const domain::enquiry::AdvocacyReferral& referral : enquiry.advocacy.referrals) {
-      involved.push_back(referral.provider_agency_id);
-    }
-  }
-  for (auto* ids : {&research, &involved}) {
-    std::sort(ids->begin(), ids->end());
-    ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
-    ids->erase(std::remove(ids->begin(), ids->end(), std::string()), ids->end());
-  }
+  parties.set_raised_by_agency_id(from.raised_by_agency_id);
+  parties.set_mash_agency_id(from.mash_agency_id);
+  parties.set_lead_agency_id(from.lead_agency_id);
+  parties.set_responsible_agency_id(from.responsible_agency_id);
+  std::vector<std::string> involved = from.action_owner_agency_ids;
+  involved.insert(involved.end(), from.advocacy_provider_agency_ids.begin(),
+                  from.advocacy_provider_agency_ids.end());
+  std::sort(involved.begin(), involved.end());
+  involved.erase(std::unique(involved.begin(), involved.end()), involved.end());
+  std::vector<std::string> research = from.research_agency_ids;
+  std::sort(research.begin(), research.end());
   for (const std::string& id : research) parties.add_research_agency_ids(id);
   for (const std::string& id : involved) parties.add_involved_agency_ids(id);
   return parties;
@@ -122,16 +123,7 @@ absl::StatusOr<views::v1::CaseParties> PartiesFromStreams(CaseStore& store,
 MashService::MashService(const ServiceDeps& deps)
     : deps_(deps),
       store_(deps.log),
-      calendar_(deps.partnership.config().calendar(), deps.partnership.time_zone()) {
-  const config::v1::Partnership& config = deps_.partnership.config();
-  for (const config::v1::Agency& agency : config.agencies()) {
-    if (agency.kind() == common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE &&
-        (agency.local_authority_code() == config.host_local_authority_code() ||
-         agency.local_authority_code().empty())) {
-      host_asc_agency_ids_.push_back(agency.agency_id());
-    }
-  }
-}
+      calendar_(deps.partnership.config().calendar(), deps.partnership.time_zone()) {}
 
 grpc::Status MashService::TriageConcern(grpc::ServerContext* context,
                                         const api::v1::TriageConcernRequest* request,
@@ -173,12 +165,12 @@ absl::Status MashService::TriageConcernImpl(const grpc::ServerContextBase& conte
                                             const api::v1::TriageConcernRequest& request,
                                             api::v1::TriageConcernResponse& response) {
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, kTriageConcern));
   HUB_ASSIGN_OR_RETURN(auto in, TriageConcernFromProto(caller, request, deps_.clock.Now()));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/TriageConcern"));
   in.command.timescales = deps_.partnership.config().timescales();
   in.command.calendar = calendar_;
   HUB_ASSIGN_OR_RETURN(Applied applied,
-                       RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
+                       RunOnConcern(store_, caller, kTriageConcern, deps_.partnership, in, DeadlineFromGrpc(context.deadline())));
   ToProto(applied.outcome, response.mutable_result());
   *response.mutable_decision_due_at() = applied.event.concern_triaged().decision_due_at();
   return absl::OkStatus();
@@ -188,13 +180,13 @@ absl::Status MashService::RequestResearchImpl(const grpc::ServerContextBase& con
                                               const api::v1::RequestResearchRequest& request,
                                               api::v1::RequestResearchResponse& response) {
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, kRequestResearch));
   HUB_ASSIGN_OR_RETURN(auto in, RequestResearchFromProto(caller, request, deps_.clock.Now()));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/RequestResearch"));
   const config::v1::Agency* agency = deps_.partnership.FindAgency(in.command.agency_id);
   if (agency == nullptr) return domain::UnknownItem("agency_id", "not a participating agency");
   in.command.agency_kind = agency->kind();
   HUB_ASSIGN_OR_RETURN(Applied applied,
-                       RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
+                       RunOnConcern(store_, caller, kRequestResearch, deps_.partnership, in, DeadlineFromGrpc(context.deadline())));
   ToProto(applied.outcome, response.mutable_result());
   response.set_request_id(applied.event.research_requested().request_id());
   *response.mutable_due_at() = applied.event.research_requested().due_at();
@@ -205,10 +197,10 @@ absl::Status MashService::AnswerResearchImpl(const grpc::ServerContextBase& cont
                                              const api::v1::AnswerResearchRequest& request,
                                              api::v1::AnswerResearchResponse& response) {
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, kAnswerResearch));
   HUB_ASSIGN_OR_RETURN(auto in, AnswerResearchFromProto(caller, request, deps_.clock.Now()));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/AnswerResearch"));
   HUB_ASSIGN_OR_RETURN(Applied applied,
-                       RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
+                       RunOnConcern(store_, caller, kAnswerResearch, deps_.partnership, in, DeadlineFromGrpc(context.deadline())));
   ToProto(applied.outcome, response.mutable_result());
   return absl::OkStatus();
 }
@@ -217,9 +209,9 @@ absl::Status MashService::RecordThresholdDecisionImpl(
     const grpc::ServerContextBase& context, const api::v1::RecordThresholdDecisionRequest& request,
     api::v1::RecordThresholdDecisionResponse& response) {
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, kRecordThresholdDecision));
   HUB_ASSIGN_OR_RETURN(auto in,
                        RecordThresholdDecisionFromProto(caller, request, deps_.clock.Now()));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/RecordThresholdDecision"));
   const absl::Time deadline = DeadlineFromGrpc(context.deadline());
   const domain::CommandContext& ctx = in.command.ctx;
   in.command.enquiry_id = DeriveId(ctx.command_key, "enquiry");
@@ -228,7 +220,9 @@ absl::Status MashService::RecordThresholdDecisionImpl(
       CommandOutcome outcome,
       RunCommand(
           store_, domain::ConcernStream(in.id), "concern_id", "concern", in.expected_version, ctx,
-          deadline, [&](const LoadedStream& stream) -> absl::StatusOr<std::vector<Event>> {
+          deadline,
+          OnConcern(store_, caller, kRecordThresholdDecision, deps_.partnership, deadline),
+          [&](const LoadedStream& stream) -> absl::StatusOr<std::vector<Event>> {
             HUB_ASSIGN_OR_RETURN(
                 domain::intake::ThresholdDecisionEvents decided,
                 domain::intake::DecideThreshold(domain::intake::Fold(stream.events), in.command));
@@ -256,11 +250,11 @@ absl::Status MashService::RecordReferrerFeedbackImpl(
     const grpc::ServerContextBase& context, const api::v1::RecordReferrerFeedbackRequest& request,
     api::v1::RecordReferrerFeedbackResponse& response) {
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, kRecordReferrerFeedback));
   HUB_ASSIGN_OR_RETURN(auto in,
                        RecordReferrerFeedbackFromProto(caller, request, deps_.clock.Now()));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/RecordReferrerFeedback"));
   HUB_ASSIGN_OR_RETURN(Applied applied,
-                       RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
+                       RunOnConcern(store_, caller, kRecordReferrerFeedback, deps_.partnership, in, DeadlineFromGrpc(context.deadline())));
   ToProto(applied.outcome, response.mutable_result());
   return absl::OkStatus();
 }
@@ -269,10 +263,10 @@ absl::Status MashService::RecordSharingConsentImpl(
     const grpc::ServerContextBase& context, const api::v1::RecordSharingConsentRequest& request,
     api::v1::RecordSharingConsentResponse& response) {
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, kRecordSharingConsent));
   HUB_ASSIGN_OR_RETURN(auto in, RecordSharingConsentFromProto(caller, request, deps_.clock.Now()));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/RecordSharingConsent"));
   HUB_ASSIGN_OR_RETURN(Applied applied,
-                       RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
+                       RunOnConcern(store_, caller, kRecordSharingConsent, deps_.partnership, in, DeadlineFromGrpc(context.deadline())));
   ToProto(applied.outcome, response.mutable_result());
   return absl::OkStatus();
 }
@@ -293,21 +287,23 @@ absl::Status MashService::RestrictCaseImpl(const grpc::ServerContextBase& contex
                                            const api::v1::RestrictCaseRequest& request,
                                            api::v1::RestrictCaseResponse& response) {
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, kRestrictCase));
   HUB_ASSIGN_OR_RETURN(auto in, RestrictCaseFromProto(caller, request, deps_.clock.Now()));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/RestrictCase"));
   const absl::Time deadline = DeadlineFromGrpc(context.deadline());
   HUB_ASSIGN_OR_RETURN(
       CommandOutcome outcome,
       RunCommand(store_, domain::ConcernStream(in.id), "concern_id", "concern",
                  in.expected_version, in.command.ctx, deadline,
+                 OnConcern(store_, caller, kRestrictCase, deps_.partnership, deadline),
                  [&](const LoadedStream& stream) -> absl::StatusOr<std::vector<Event>> {
-                   const domain::intake::ConcernState state = domain::intake::Fold(stream.events);
-                   HUB_ASSIGN_OR_RETURN(views::v1::CaseParties parties,
-                                        PartiesFromStreams(store_, state, deadline));
+                   HUB_ASSIGN_OR_RETURN(domain::access::CaseParties parties,
+                                        LoadCaseParties(store_, stream, deadline));
                    domain::intake::RestrictCase command = in.command;
+                   // The domain checks the relationship again, as the agreement names it.
                    command.relationship =
-                       policy::RelationshipTo(parties, caller.agency_id, host_asc_agency_ids_);
-                   return domain::intake::Decide(state, command);
+                       policy::RelationshipTo(ToViewParties(parties), caller.agency_id,
+                                              deps_.partnership.host_asc_agency_ids());
+                   return domain::intake::Decide(domain::intake::Fold(stream.events), command);
                  }));
   ToProto(outcome, response.mutable_result());
   return absl::OkStatus();
@@ -317,10 +313,10 @@ absl::Status MashService::LiftCaseRestrictionImpl(
     const grpc::ServerContextBase& context, const api::v1::LiftCaseRestrictionRequest& request,
     api::v1::LiftCaseRestrictionResponse& response) {
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, kLiftCaseRestriction));
   HUB_ASSIGN_OR_RETURN(auto in, LiftCaseRestrictionFromProto(caller, request, deps_.clock.Now()));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Mash/LiftCaseRestriction"));
   HUB_ASSIGN_OR_RETURN(Applied applied,
-                       RunOnConcern(store_, in, DeadlineFromGrpc(context.deadline())));
+                       RunOnConcern(store_, caller, kLiftCaseRestriction, deps_.partnership, in, DeadlineFromGrpc(context.deadline())));
   ToProto(applied.outcome, response.mutable_result());
   return absl::OkStatus();
 }

@@ -78,9 +78,6 @@ class MashService final : public api::v1::Mash::Service {
   const ServiceDeps deps_;
   CaseStore store_;
   const domain::intake::WorkingCalendar calendar_;  // the partnership's, in its time zone
-  // The host authority's adult social care agencies: they run the MASH, so they lead a concern
-  // nobody has triaged yet (policy::RelationshipTo).
-  std::vector<std::string> host_asc_agency_ids_;
 };
 
 }  // namespace hub::services

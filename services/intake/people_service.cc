@@ -12,6 +12,7 @@
 #include "domain/common/labels.h"
 #include "domain/common/refusal.h"
 #include "domain/common/streams.h"
+#include "services/common/case_standing.h"
 #include "services/common/command_request.h"
 #include "services/common/command_rules.h"
 #include "services/common/deadline.h"
@@ -194,6 +195,20 @@ absl::StatusOr<PersonWrite> WriteToPerson(CaseStore& store, const domain::Comman
 
 }  // namespace
 
+std::function<absl::Status(const LoadedStream&)> OnPerson(CaseStore& store,
+                                                          const domain::Caller& caller,
+                                                          std::string_view method,
+                                                          const Partnership& partnership,
+                                                          absl::Time deadline) {
+  return [&store, &caller, method, &partnership, deadline](const LoadedStream& loaded) -> absl::Status {
+    HUB_ASSIGN_OR_RETURN(
+        domain::access::CaseStanding standing,
+        StandingOnPerson(store, domain::people::Fold(loaded.events), caller.agency_id,
+                         partnership.host_asc_agency_ids(), deadline));
+    return AuthorizeOnCase(caller, method, standing, "person_id");
+  };
+}
+
 absl::StatusOr<PersonWrite> FindOrRegisterPerson(CaseStore& store,
                                                  const domain::CommandContext& ctx,
                                                  const AdultDetails& details, absl::Time deadline,
@@ -238,10 +253,17 @@ grpc::Status PeopleService::RecordRepresentative(
 absl::Status PeopleService::RegisterPersonImpl(const grpc::ServerContextBase& context,
                                                const api::v1::RegisterPersonRequest& request,
                                                api::v1::RegisterPersonResponse& response) {
+  constexpr char kMethod[] = "hub.api.v1.People/RegisterPerson";
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, kMethod));
+  // Registering finds a person already known by an identifier, so it is the MASH's: no one
+  // else learns through it whom the hub knows.
+  HUB_RETURN_IF_ERROR(AuthorizeOnCase(
+      caller, kMethod,
+      domain::access::StandingOf({}, caller.agency_id, deps_.partnership.host_asc_agency_ids()),
+      "details"));
   HUB_ASSIGN_OR_RETURN(domain::people::RegisterPerson command,
                        RegisterPersonFromProto(caller, request, deps_.clock.Now()));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.People/RegisterPerson"));
   HUB_ASSIGN_OR_RETURN(
       PersonWrite written,
       FindOrRegisterPerson(store_, command.ctx, command.details,
@@ -258,16 +280,22 @@ absl::Status PeopleService::RegisterPersonImpl(const grpc::ServerContextBase& co
 absl::Status PeopleService::CorrectPersonDetailsImpl(
     const grpc::ServerContextBase& context, const api::v1::CorrectPersonDetailsRequest& request,
     api::v1::CorrectPersonDetailsResponse& response) {
+  constexpr char kMethod[] = "hub.api.v1.People/CorrectPersonDetails";
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, kMethod));
   HUB_ASSIGN_OR_RETURN(auto in, CorrectPersonDetailsFromProto(caller, request, deps_.clock.Now()));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.People/CorrectPersonDetails"));
   const absl::Time deadline = DeadlineFromGrpc(context.deadline());
+  // Who may act first: a refused caller learns nothing of the identifiers' claims.
+  HUB_ASSIGN_OR_RETURN(LoadedStream person, store_.Load(domain::PersonStream(in.id), deadline));
+  HUB_RETURN_IF_ERROR(OnPerson(store_, caller, kMethod, deps_.partnership, deadline)(person));
   HUB_ASSIGN_OR_RETURN(Target claims,
                        ClaimsForCorrection(store_, in.id, in.command.details, deadline));
   HUB_ASSIGN_OR_RETURN(
       CommandOutcome outcome,
       RunCommand(store_, domain::PersonStream(in.id), "person_id", "person", in.expected_version,
-                 in.command.ctx, deadline, [&](const LoadedStream& stream) {
+                 in.command.ctx, deadline,
+                 OnPerson(store_, caller, kMethod, deps_.partnership, deadline),
+                 [&](const LoadedStream& stream) {
                    return domain::people::Decide(domain::people::Fold(stream.events), in.command);
                  }));
   // New identifiers link later concerns to this person (a concurrent claim elsewhere wins).
@@ -283,13 +311,16 @@ absl::Status PeopleService::CorrectPersonDetailsImpl(
 absl::Status PeopleService::RecordRepresentativeImpl(
     const grpc::ServerContextBase& context, const api::v1::RecordRepresentativeRequest& request,
     api::v1::RecordRepresentativeResponse& response) {
+  constexpr char kMethod[] = "hub.api.v1.People/RecordRepresentative";
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, kMethod));
   HUB_ASSIGN_OR_RETURN(auto in, RecordRepresentativeFromProto(caller, request, deps_.clock.Now()));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.People/RecordRepresentative"));
+  const absl::Time deadline = DeadlineFromGrpc(context.deadline());
   HUB_ASSIGN_OR_RETURN(
       CommandOutcome outcome,
       RunCommand(store_, domain::PersonStream(in.id), "person_id", "person", in.expected_version,
-                 in.command.ctx, DeadlineFromGrpc(context.deadline()),
+                 in.command.ctx, deadline,
+                 OnPerson(store_, caller, kMethod, deps_.partnership, deadline),
                  [&](const LoadedStream& stream) {
                    return domain::people::Decide(domain::people::Fold(stream.events), in.command);
                  }));

@@ -5,7 +5,9 @@
 // Thread-safe: handlers share only the EventLog (thread-safe) and read-only configuration.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -55,6 +57,15 @@ using PersonEventsFn = absl::FunctionRef<absl::StatusOr<std::vector<events::v1::
                                                             const std::string& person_id,
                                                             absl::Time deadline,
                                                             PersonEventsFn more);
+
+// Who may act on a person: the rule for `method` (command_rules.h), by how the caller's agency
+// stands to the person's cases (the MASH stands to every person). For RunCommand's authorize
+// step on a person stream; the references must outlive the returned function.
+std::function<absl::Status(const LoadedStream&)> OnPerson(CaseStore& store,
+                                                          const domain::Caller& caller,
+                                                          std::string_view method,
+                                                          const Partnership& partnership,
+                                                          absl::Time deadline);
 
 class PeopleService final : public api::v1::People::Service {
  public:

@@ -9,6 +9,7 @@
 #include "domain/common/streams.h"
 #include "domain/intake/concern.h"
 #include "domain/people/person.h"
+#include "services/common/case_standing.h"
 #include "services/common/command_request.h"
 #include "services/common/command_rules.h"
 #include "services/common/deadline.h"
@@ -32,29 +33,57 @@ void SetHistory(domain::intake::RaiseConcern& command, const PersonState& person
                                       person.concern_ids.begin() + (episode - 1));
 }
 
+constexpr char kRaiseConcern[] = "hub.api.v1.ReferralIntake/RaiseConcern";
+
+// What the raiser may learn of the adult's history. A concern that finds an adult by an
+// identifier must not tell the raiser whom the hub already knows: the MASH (which stands to
+// every person) learns the link and the history; any other agency only the earlier concerns it
+// is itself connected to, and the person id and episode only when the history holds nothing
+// else (then they tell it nothing new).
+struct HistoryShown {
+  bool all = false;
+  std::vector<std::string> previous_concern_ids;  // those shown, when not all
+};
+
+absl::StatusOr<HistoryShown> HistoryFor(CaseStore& store, const domain::Caller& caller,
+                                        const Partnership& partnership,
+                                        const events::v1::ConcernRaised& raised,
+                                        absl::Time deadline) {
+  HistoryShown shown;
+  const std::vector<std::string>& host = partnership.host_asc_agency_ids();
+  if (domain::access::StandingOf({}, caller.agency_id, host).connected()) {
+    shown.all = true;
+    return shown;
+  }
+  for (const std::string& concern_id : raised.previous_concern_ids()) {
+    HUB_ASSIGN_OR_RETURN(LoadedStream earlier,
+                         store.Load(domain::ConcernStream(concern_id), deadline));
+    HUB_ASSIGN_OR_RETURN(domain::access::CaseStanding standing,
+                         StandingOnCase(store, earlier, caller.agency_id, host, deadline));
+    if (standing.connected()) shown.previous_concern_ids.push_back(concern_id);
+  }
+  shown.all = static_cast<int>(shown.previous_concern_ids.size()) ==
+              raised.previous_concern_ids_size();
+  return shown;
+}
+
 void ToResponse(const events::v1::ConcernRaised& raised, const CommandOutcome& outcome,
-                api::v1::RaiseConcernResponse& response) {
+                const HistoryShown& history, api::v1::RaiseConcernResponse& response) {
   ToProto(outcome, response.mutable_result());
   response.set_concern_id(raised.concern_id());
-  response.set_person_id(raised.person_id());
-  response.set_linked_to_existing_person(raised.linked_to_existing_person());
-  response.set_episode(raised.episode());
-  *response.mutable_previous_concern_ids() = raised.previous_concern_ids();
+  if (history.all) {
+    response.set_person_id(raised.person_id());
+    response.set_linked_to_existing_person(raised.linked_to_existing_person());
+    response.set_episode(raised.episode());
+    *response.mutable_previous_concern_ids() = raised.previous_concern_ids();
+  } else {
+    for (const std::string& id : history.previous_concern_ids) {
+      response.add_previous_concern_ids(id);
+    }
+  }
   for (const common::v1::DesiredOutcome& outcome : raised.details().desired_outcomes()) {
     response.add_desired_outcome_ids(outcome.outcome_id());
   }
-}
-
-// Answers a retry from the concern stream this command already wrote.
-absl::Status RespondFromStream(const LoadedStream& stream, const std::string& command_key,
-                               api::v1::RaiseConcernResponse& response) {
-  std::optional<CommandOutcome> original = FindApplied(stream, command_key);
-  if (!original.has_value() || !stream.events.front().has_concern_raised()) {
-    return absl::InternalError("concern stream " + stream.name + " was not written by " +
-                               command_key);
-  }
-  ToResponse(stream.events.front().concern_raised(), *original, response);
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -72,18 +101,42 @@ absl::Status ReferralIntakeService::RaiseConcernImpl(const grpc::ServerContextBa
                                                      const api::v1::RaiseConcernRequest& request,
                                                      api::v1::RaiseConcernResponse& response) {
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, kRaiseConcern));
   HUB_ASSIGN_OR_RETURN(domain::intake::RaiseConcern command,
                        RaiseConcernFromProto(caller, request, deps_.clock.Now()));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.ReferralIntake/RaiseConcern"));
   const absl::Time deadline = DeadlineFromGrpc(context.deadline());
   const domain::CommandContext& ctx = command.ctx;
   command.concern_id = DeriveId(ctx.command_key, "concern");
   command.host_local_authority_code = deps_.partnership.config().host_local_authority_code();
+  // Answers from the concern as written: the first attempt's, for a retry.
+  auto respond = [&](const events::v1::ConcernRaised& raised,
+                     const CommandOutcome& outcome) -> absl::Status {
+    HUB_ASSIGN_OR_RETURN(HistoryShown history,
+                         HistoryFor(store_, caller, deps_.partnership, raised, deadline));
+    ToResponse(raised, outcome, history, response);
+    return absl::OkStatus();
+  };
+  auto respond_from_stream = [&](const LoadedStream& stream) -> absl::Status {
+    std::optional<CommandOutcome> original = FindApplied(stream, ctx.command_key);
+    if (!original.has_value() || !stream.events.front().has_concern_raised()) {
+      return absl::InternalError("concern stream " + stream.name + " was not written by " +
+                                 ctx.command_key);
+    }
+    return respond(stream.events.front().concern_raised(), *original);
+  };
   const std::string stream = domain::ConcernStream(command.concern_id);
   HUB_ASSIGN_OR_RETURN(LoadedStream existing, store_.Load(stream, deadline));
-  if (existing.exists()) return RespondFromStream(existing, ctx.command_key, response);
+  if (existing.exists()) return respond_from_stream(existing);
 
   const bool known_person = !command.person_id.empty();
+  if (known_person) {
+    // Raising about a person by id copies their record into the concern: only for an agency
+    // already connected to them (the MASH always is).
+    HUB_ASSIGN_OR_RETURN(LoadedStream person,
+                         store_.Load(domain::PersonStream(command.person_id), deadline));
+    HUB_RETURN_IF_ERROR(
+        OnPerson(store_, caller, kRaiseConcern, deps_.partnership, deadline)(person));
+  }
   // Fills the command from the person it is about; the concern is decided (and so validated)
   // before anything is written, and the person stream gets the link.
   auto about = [&](const std::string& person_id, bool linked, const PersonState& person) {
@@ -110,11 +163,10 @@ absl::Status ReferralIntakeService::RaiseConcernImpl(const grpc::ServerContextBa
   if (appended.status().code() == absl::StatusCode::kAborted) {
     // The same command, retried while the original was in flight, wrote the concern first.
     HUB_ASSIGN_OR_RETURN(LoadedStream written, store_.Load(stream, deadline));
-    return RespondFromStream(written, ctx.command_key, response);
+    return respond_from_stream(written);
   }
   if (!appended.ok()) return appended.status();
-  ToResponse(events.front().concern_raised(), *appended, response);
-  return absl::OkStatus();
+  return respond(events.front().concern_raised(), *appended);
 }
 
 }  // namespace hub::services

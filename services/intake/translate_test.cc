@@ -67,8 +67,8 @@ TEST(IntakeTranslateTest, ValidRaiseConcernBecomesTheCommandNormalised) {
   absl::StatusOr<domain::intake::RaiseConcern> command =
       RaiseConcernFromProto(Caller(), ValidRaise(), kNow);
   ASSERT_THAT(command, IsOk());
-  EXPECT_EQ(command->ctx.command_key, "nhs-acute/cmd-1");
-  EXPECT_EQ(command->ctx.new_id, DeriveId("nhs-acute/cmd-1", "new"));
+  EXPECT_EQ(command->ctx.command_key, "nhs-acute/nurse-1/cmd-1");
+  EXPECT_EQ(command->ctx.new_id, DeriveId("nhs-acute/nurse-1/cmd-1", "new"));
   EXPECT_EQ(command->ctx.now, kNow);
   EXPECT_EQ(command->person_id, "");
   EXPECT_EQ(command->adult.identifiers(0).value(), "9434765919");

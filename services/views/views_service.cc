@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <atomic>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
+#include "domain/access/case_standing.h"
 #include "domain/common/envelope.h"
 #include "domain/common/labels.h"
 #include "projections/case_file/case_file.h"
@@ -96,16 +98,12 @@ struct ViewsService::Read {
 
 ViewsService::ViewsService(ServiceDeps deps, projections::ProjectionEngine& engine,
                            const policy::Agreement& agreement, ViewsOptions options)
-    : deps_(deps), engine_(engine), agreement_(agreement), options_(options) {
-  const config::v1::Partnership& config = deps_.partnership.config();
-  for (const config::v1::Agency& agency : config.agencies()) {
-    if (agency.kind() == common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE &&
-        (agency.local_authority_code() == config.host_local_authority_code() ||
-         agency.local_authority_code().empty())) {
-      host_asc_agency_ids_.push_back(agency.agency_id());
-    }
-  }
-}
+    : deps_(deps),
+      engine_(engine),
+      agreement_(agreement),
+      options_(options),
+      host_asc_agency_ids_(deps_.partnership.host_asc_agency_ids()),
+      lookup_key_(options_.lookup_key.empty() ? RandomKey() : options_.lookup_key) {}
 
 void ViewsService::Shutdown() { shutting_down_.store(true); }
 
@@ -120,7 +118,7 @@ absl::StatusOr<ViewsService::Read> ViewsService::BeginRead(const grpc::ServerCon
   if (header.has_min_position() && header.min_position() < 0) {
     return absl::InvalidArgumentError("header.min_position: must be >= 0");
   }
-  if (!(system_callers && read.caller.user_id.empty())) {
+  if (!(system_callers && read.caller.kind == domain::CallerKind::kSystem)) {
     HUB_RETURN_IF_ERROR(AuthorizeCall(read.caller, method));
   }
   read.purpose = header.purpose();
@@ -213,6 +211,43 @@ static absl::StatusOr<Recorded> RecordDisclosure(eventstore::EventLog& log,
   return Recorded{record.disclosure_id(), appended->last_position.value()};
 }
 
+// A subject access request for an adult whose record this authority does not hold.
+static absl::Status NotTheirs() {
+  return absl::PermissionDeniedError(
+      "subject access is answered by the local authority that holds the adult's record (the "
+      "lead of their cases, or the host authority's MASH): refer the request to it");
+}
+
+static absl::Status NothingOfPerson() {
+  return absl::PermissionDeniedError(
+      "the information sharing agreement lets you see nothing of this person's record; "
+      "LookupPerson says who leads and how to reach them");
+}
+
+absl::Status ViewsService::NothingToSee(const Read& read, Relationship relationship) const {
+  return absl::PermissionDeniedError(absl::StrCat(
+      "the information sharing agreement (version ", agreement_.version(), ") lets ",
+      domain::Label(read.caller.agency_kind), " with relationship '", domain::Label(relationship),
+      "' see nothing of this case for purpose '", domain::Label(read.purpose),
+      "'; LookupPerson says who leads and how to reach them (in an emergency: "
+      "RequestEmergencyAccess)"));
+}
+
+absl::Status ViewsService::UnknownCase(const Read& read, std::string_view what,
+                                       absl::Status refusal) const {
+  // The MASH sees every concern, and a caller the agreement shows cases it has no part in
+  // (auditors) could tell existence apart anyway: they may hear "not known". Everyone else
+  // gets the words a known case they may not see gets, so that ids cannot be probed.
+  const bool mash = domain::access::StandingOf({}, read.caller.agency_id,
+                                                deps_.partnership.host_asc_agency_ids())
+                        .connected();
+  const policy::Decision unconnected =
+      agreement_.Evaluate(ViewerOf(read.caller), read.purpose,
+                          policy::CaseAccess{common::v1::RELATIONSHIP_NONE, true, true});
+  if (mash || unconnected.any()) return absl::NotFoundError(absl::StrCat(std::string(what), " is not known"));
+  return refusal.ok() ? NothingToSee(read, common::v1::RELATIONSHIP_NONE) : refusal;
+}
+
 // ---- GetCase ----
 
 grpc::Status ViewsService::GetCase(grpc::ServerContext* context,
@@ -236,6 +271,15 @@ void FillContactRoutes(const CaseFile& file, const Partnership& partnership,
   }
 }
 
+// Whether the viewer's identity category shows the person record the concern is linked to.
+// A concern raised with an identifier the hub knows is linked at once, but the link is the
+// MASH's to confirm: until it has triaged the concern, only the lead sees the record, and other
+// viewers see the adult as the referrer described them, so that quoting an NHS number never
+// reveals whom the hub knows by it.
+bool ShowsLinkedRecord(const CaseFile& file, Relationship relationship) {
+  return relationship == common::v1::RELATIONSHIP_LEAD || !file.parties().mash_agency_id().empty();
+}
+
 // Copies into `view` the categories `decision` permits, filling contact routes from the
 // partnership and identity from the person index.
 struct Redaction {
@@ -249,16 +293,27 @@ void CopyPermitted(const CaseFile& file, const views::v1::PersonEntry* person,
   using namespace common::v1;  // NOLINT: the category names read better unqualified
   if (decision.Permits(INFORMATION_CATEGORY_IDENTITY)) {
     views::v1::IdentityInfo* identity = view.mutable_identity();
-    identity->set_person_id(file.person_id());
-    if (person != nullptr) {
-      *identity->mutable_details() = person->details();
-      identity->mutable_representatives()->CopyFrom(person->representatives());
+    if (ShowsLinkedRecord(file, relationship)) {
+      identity->set_person_id(file.person_id());
+      if (person != nullptr) {
+        *identity->mutable_details() = person->details();
+        identity->mutable_representatives()->CopyFrom(person->representatives());
+      }
+    } else {
+      *identity->mutable_details() = file.raised_adult();
     }
   }
   if (decision.Permits(INFORMATION_CATEGORY_CONTACT_ROUTES)) {
     FillContactRoutes(file, partnership, *view.mutable_contact());
   }
-  if (decision.Permits(INFORMATION_CATEGORY_CONCERN_SUMMARY)) *view.mutable_summary() = file.summary();
+  if (decision.Permits(INFORMATION_CATEGORY_CONCERN_SUMMARY)) {
+    *view.mutable_summary() = file.summary();
+    // The adult's earlier concerns are the lead's to know, not every partner's.
+    if (relationship != common::v1::RELATIONSHIP_LEAD) {
+      view.mutable_summary()->clear_previous_concern_ids();
+      view.mutable_summary()->clear_episode();
+    }
+  }
   if (decision.Permits(INFORMATION_CATEGORY_NARRATIVE)) *view.mutable_narrative() = file.narrative();
   if (decision.Permits(INFORMATION_CATEGORY_HEALTH)) {
     *view.mutable_health() = file.health();
@@ -323,7 +378,7 @@ absl::Status ViewsService::GetCaseImpl(const grpc::ServerContextBase& context,
       HUB_RETURN_IF_ERROR(CheckId("enquiry_id", request.enquiry_id()));
       HUB_ASSIGN_OR_RETURN(std::optional<std::string> found,
                            projections::ConcernForEnquiry(store, request.enquiry_id()));
-      if (!found) return absl::NotFoundError(absl::StrCat("enquiry ", request.enquiry_id(), " is not known"));
+      if (!found) return UnknownCase(read, absl::StrCat("enquiry ", request.enquiry_id()));
       concern_id = *found;
       break;
     }
@@ -331,7 +386,7 @@ absl::Status ViewsService::GetCaseImpl(const grpc::ServerContextBase& context,
       return absl::InvalidArgumentError("case_ref: give concern_id or enquiry_id");
   }
   HUB_ASSIGN_OR_RETURN(std::optional<CaseFile> file, projections::LoadCaseFile(store, concern_id));
-  if (!file) return absl::NotFoundError(absl::StrCat("concern ", concern_id, " is not known"));
+  if (!file) return UnknownCase(read, absl::StrCat("concern ", concern_id));
 
   const policy::Viewer viewer = ViewerOf(read.caller);
   const Relationship relationship = RelationshipOf(*file, read.caller);
@@ -361,13 +416,7 @@ absl::Status ViewsService::GetCaseImpl(const grpc::ServerContextBase& context,
           ") lets you see nothing of it for purpose '", domain::Label(read.purpose),
           "': ask the lead agency, or request emergency access again if the emergency goes on"));
     } else {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "the information sharing agreement (version ", agreement_.version(), ") lets ",
-          domain::Label(read.caller.agency_kind), " with relationship '",
-          domain::Label(relationship), "' see nothing of this case for purpose '",
-          domain::Label(read.purpose),
-          "'; LookupPerson says who leads and how to reach them (in an emergency: "
-          "RequestEmergencyAccess)"));
+      return NothingToSee(read, relationship);
     }
   }
   std::optional<views::v1::PersonEntry> person;
@@ -495,7 +544,7 @@ absl::Status ViewsService::LookupPersonImpl(const grpc::ServerContextBase& conte
   record.add_lawful_bases(common::v1::LAWFUL_BASIS_DPA_SCH1_PARA18_SAFEGUARDING);
   if (matches.empty()) {
     // Nothing about anyone is disclosed, but the search is kept (as a hash, not the query).
-    record.set_lookup_query_hash(DeriveId(normalised_query, "lookup"));
+    record.set_lookup_query_hash(KeyedDigest(lookup_key_, "lookup", normalised_query));
     HUB_ASSIGN_OR_RETURN(Recorded recorded, RecordDisclosure(deps_.log, read.caller, read.now,
                                                              read.deadline, record));
     response.set_disclosure_id(recorded.id);
@@ -562,7 +611,9 @@ absl::Status ViewsService::GetPersonImpl(const grpc::ServerContextBase& context,
   eventstore::KvStore& store = engine_.store();
   HUB_ASSIGN_OR_RETURN(std::optional<views::v1::PersonEntry> person,
                        projections::LoadPerson(store, request.person_id()));
-  if (!person) return absl::NotFoundError(absl::StrCat("person ", request.person_id(), " is not known"));
+  if (!person) {
+    return UnknownCase(read, absl::StrCat("person ", request.person_id()), NothingOfPerson());
+  }
   const policy::Viewer viewer = ViewerOf(read.caller);
   // Each case is decided on its own: a partner on one episode sees nothing of another.
   std::vector<InformationCategory> disclosed;
@@ -576,7 +627,8 @@ absl::Status ViewsService::GetPersonImpl(const grpc::ServerContextBase& context,
     const policy::Decision decision = Decide(*file, read, relationship);
     const bool summary = decision.Permits(common::v1::INFORMATION_CATEGORY_CONCERN_SUMMARY);
     const bool contact = decision.Permits(common::v1::INFORMATION_CATEGORY_CONTACT_ROUTES);
-    identity = identity || decision.Permits(common::v1::INFORMATION_CATEGORY_IDENTITY);
+    identity = identity || (decision.Permits(common::v1::INFORMATION_CATEGORY_IDENTITY) &&
+                            ShowsLinkedRecord(*file, relationship));
     if (!decision.any()) {
       response.set_cases_withheld(response.cases_withheld() + 1);
       continue;
@@ -602,11 +654,7 @@ absl::Status ViewsService::GetPersonImpl(const grpc::ServerContextBase& context,
     info->mutable_representatives()->CopyFrom(person->representatives());
     disclosed.push_back(common::v1::INFORMATION_CATEGORY_IDENTITY);
   }
-  if (disclosed.empty()) {
-    return absl::PermissionDeniedError(
-        "the information sharing agreement lets you see nothing of this person's record; "
-        "LookupPerson says who leads and how to reach them");
-  }
+  if (disclosed.empty()) return NothingOfPerson();
   std::sort(disclosed.begin(), disclosed.end());
   disclosed.erase(std::unique(disclosed.begin(), disclosed.end()), disclosed.end());
   std::sort(bases.begin(), bases.end());
@@ -716,7 +764,15 @@ absl::Status ViewsService::ExportSubjectAccessImpl(
   eventstore::KvStore& store = engine_.store();
   HUB_ASSIGN_OR_RETURN(std::optional<views::v1::PersonEntry> person,
                        projections::LoadPerson(store, request.person_id()));
-  if (!person) return absl::NotFoundError(absl::StrCat("person ", request.person_id(), " is not known"));
+  if (!person) return UnknownCase(read, absl::StrCat("person ", request.person_id()), NotTheirs());
+  // The adult's record is released by the authority that holds it: the lead of one of their
+  // cases (checked per case below), or for an adult with no case, the host authority's MASH.
+  if (person->cases().empty() &&
+      !domain::access::StandingOf({}, read.caller.agency_id,
+                                  deps_.partnership.host_asc_agency_ids())
+           .connected()) {
+    return NotTheirs();
+  }
   *response.mutable_person() = *person;
   const policy::Viewer viewer = ViewerOf(read.caller);
   // Each case as the agreement lets the local authority release it to the adult (purpose
@@ -995,9 +1051,9 @@ absl::Status ViewsService::RequestEmergencyAccessImpl(
     }
     HUB_ASSIGN_OR_RETURN(std::optional<CaseFile> file,
                          projections::LoadCaseFile(engine_.store(), command.concern_id));
-    HUB_ASSIGN_OR_RETURN(events::v1::Event event,
-                         domain::access::Decide(EmergencyFacts(file, caller, command.purpose),
-                                                command));
+    domain::access::EmergencyAccessFacts facts = EmergencyFacts(file, caller, command.purpose);
+    domain::access::FindActiveGrant(loaded.events, caller, command.ctx.now, facts);
+    HUB_ASSIGN_OR_RETURN(events::v1::Event event, domain::access::Decide(facts, command));
     absl::StatusOr<CommandOutcome> appended = store.Append(
         stream,
         loaded.exists() ? eventstore::ExpectedVersion::Exact(loaded.version)
@@ -1075,6 +1131,26 @@ absl::Status ViewsService::WatchNotificationsImpl(
                                             /*system_callers=*/true));
   HUB_ASSIGN_OR_RETURN(std::optional<int64_t> cursor,
                        AfterPosition(request.has_after_position(), request.after_position()));
+  // A watch holds a server thread while it is open: bounded in all and per caller.
+  const std::string watcher = absl::StrCat(read.caller.agency_id, "/", read.caller.user_id);
+  {
+    absl::MutexLock lock(&watches_mu_);
+    int& mine = watches_by_caller_[watcher];
+    if (open_watches_ >= options_.max_watches || mine >= options_.max_watches_per_caller) {
+      if (mine == 0) watches_by_caller_.erase(watcher);
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "too many notification watches open (at most ", options_.max_watches_per_caller,
+          " per caller and ", options_.max_watches,
+          " in all): close one, or use ListNotifications with after_position"));
+    }
+    ++mine;
+    ++open_watches_;
+  }
+  absl::Cleanup release = [this, &watcher] {
+    absl::MutexLock lock(&watches_mu_);
+    --open_watches_;
+    if (--watches_by_caller_[watcher] == 0) watches_by_caller_.erase(watcher);
+  };
   const auto shutting_down = [] {
     return absl::UnavailableError(
         "server shutting down: reconnect and watch from the last position received");

@@ -47,6 +47,14 @@ struct ViewsOptions {
   // While no new event arrives, how often a notification watch looks for a cancelled call or a
   // shutdown between waits on the projection engine.
   absl::Duration watch_poll = absl::Milliseconds(250);
+  // Each watch holds a server thread for as long as it is open: at most this many at once in
+  // all, and per caller (agency + user). More are RESOURCE_EXHAUSTED.
+  int max_watches = 64;
+  int max_watches_per_caller = 4;
+  // The key of the digests that record lookups which found no one (KeyedDigest). hubd keeps it
+  // in the data directory so that an auditor's digest of a query stays comparable across
+  // restarts; empty: a random key for this process.
+  std::string lookup_key;
 };
 
 class ViewsService final : public api::v1::Views::Service {
@@ -99,8 +107,15 @@ class ViewsService final : public api::v1::Views::Service {
 
  private:
   struct Read;  // what every read has established before touching a read model
-  // With `system_callers`, an agency's system (a caller without a user) passes whatever its
-  // roles; practitioners still need a role of the method's rule.
+  // The refusal of a case the agreement shows the caller nothing of.
+  absl::Status NothingToSee(const Read& read, common::v1::Relationship relationship) const;
+  // The answer for a case (or person) `what` that does not exist: kNotFound to the MASH and to
+  // callers the agreement shows unconnected cases; to everyone else `refusal` (default
+  // NothingToSee), the same words a case they may not see gets, so that ids cannot be probed.
+  absl::Status UnknownCase(const Read& read, std::string_view what,
+                           absl::Status refusal = absl::OkStatus()) const;
+  // With `system_callers`, an agency's system (its certificate, no practitioner token) passes
+  // whatever its roles; practitioners still need a role of the method's rule.
   absl::StatusOr<Read> BeginRead(const grpc::ServerContextBase& context,
                                  const api::v1::ReadHeader& header, std::string_view method,
                                  bool purpose_required, bool system_callers = false);
@@ -166,8 +181,15 @@ class ViewsService final : public api::v1::Views::Service {
   projections::ProjectionEngine& engine_;
   const policy::Agreement& agreement_;
   const ViewsOptions options_;
-  std::vector<std::string> host_asc_agency_ids_;  // run the MASH: lead until a lead is named
+  // The host authority's adult social care (the partnership's): the MASH, lead until a lead
+  // is named.
+  const std::vector<std::string>& host_asc_agency_ids_;
   std::atomic<bool> shutting_down_{false};
+  const std::string lookup_key_;
+  // Open notification watches, in all and per caller (agency/user).
+  absl::Mutex watches_mu_;
+  int open_watches_ ABSL_GUARDED_BY(watches_mu_) = 0;
+  absl::flat_hash_map<std::string, int> watches_by_caller_ ABSL_GUARDED_BY(watches_mu_);
 };
 
 class ProjectionAdminService final : public api::v1::ProjectionAdmin::Service {

@@ -80,6 +80,7 @@ class TestAuthenticator final : public services::Authenticator {
     if (agency == nullptr) return absl::UnauthenticatedError("unknown agency");
     caller.agency_kind = agency->kind();
     caller.user_id = value("x-hub-user");
+    if (caller.user_id.empty()) caller.kind = domain::CallerKind::kSystem;
     for (absl::string_view name : absl::StrSplit(value("x-hub-roles"), ',', absl::SkipEmpty())) {
       cv1::Role role;
       if (!cv1::Role_Parse(absl::StrCat("ROLE_", absl::AsciiStrToUpper(name)), &role)) {

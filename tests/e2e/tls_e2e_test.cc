@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -18,6 +19,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "hub/api/v1/event_store_service.grpc.pb.h"
+#include "hub/api/v1/mash_service.grpc.pb.h"
 #include "hub/api/v1/referral_intake_service.grpc.pb.h"
 #include "hub/api/v1/views_service.grpc.pb.h"
 #include "hub/events/v1/events.pb.h"
@@ -52,6 +54,8 @@ class TlsE2eTest : public ::testing::Test {
                                  now - absl::Hours(1), now + absl::Hours(24), /*server=*/true);
     asc_ = Agency("asc-northshire");
     police_ = Agency("police-northshire");
+    care_ = Agency("care-brightwater");
+    gp_ = Agency("gp-riverside");
     operator_ = testing::IssueCert(ca_, "hub-operator", {}, {"urn:hub:operator:test"}, {},
                                    now - absl::Hours(1), now + absl::Hours(24), false);
     signing_key_ = testing::MakeEcSigningKey();
@@ -90,8 +94,12 @@ class TlsE2eTest : public ::testing::Test {
            "\"URI:urn:hub:agency:asc-northshire\" }\n"
         << "agency_certificates { agency_id: \"police-northshire\" match: "
            "\"URI:urn:hub:agency:police-northshire\" system_roles: ROLE_REFERRER }\n"
+        << "agency_certificates { agency_id: \"care-brightwater\" match: "
+           "\"URI:urn:hub:agency:care-brightwater\" }\n"
+        << "agency_certificates { agency_id: \"gp-riverside\" match: "
+           "\"URI:urn:hub:agency:gp-riverside\" }\n"
         << "agency_certificates { agency_id: \"asc-northshire\" match: "
-           "\"URI:urn:hub:operator:test\" system_roles: ROLE_ADMINISTRATOR }\n"
+           "\"URI:urn:hub:operator:test\" operators: true }\n"
         << "token_issuer { issuer: \"" << kIssuer << "\" audience: \"" << kAudience << "\" }\n"
         << limits << "\n";
     const std::string port_file = dir_.Sub("port");
@@ -207,7 +215,7 @@ class TlsE2eTest : public ::testing::Test {
   }
 
   hub::testing::TempDir dir_;
-  KeyAndCert ca_, server_, asc_, police_, operator_;
+  KeyAndCert ca_, server_, asc_, police_, care_, gp_, operator_;
   std::string signing_key_;
   Hubd hubd_;
 };
@@ -242,7 +250,7 @@ TEST_F(TlsE2eTest, EachBadCredentialIsRefusedAndChangesNothing) {
   const KeyAndCert other_ca = testing::MakeCa("Not the partnership's CA");
   const KeyAndCert foreign = Agency("asc-northshire", absl::Hours(24), &other_ca);
   const KeyAndCert expired = Agency("asc-northshire", -absl::Hours(1));
-  const KeyAndCert unregistered = Agency("gp-riverside");
+  const KeyAndCert unregistered = Agency("housing-northshire");
   const std::string other_key = testing::MakeEcSigningKey();
   const std::string good = Token("asc-northshire", "mash_triage");
   const struct {
@@ -393,6 +401,315 @@ TEST_F(TlsE2eTest, OversizeMessagesAndFieldsAreRefused) {
   status = stub->RaiseConcern(Ctx(worker).get(), Raise(std::string(1001, 'x')), &raised);
   EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("details.what_happened"));
+  EXPECT_EQ(Head(), head);
+}
+
+
+// ---- Who may act on a case, over mutual TLS with real tokens ----
+
+// A unary call on `stub` as `who`.
+template <typename Stub, typename Request, typename Response>
+grpc::Status CallAs(const std::unique_ptr<Stub>& stub,
+                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                    const std::unique_ptr<grpc::ClientContext>& ctx, const Request& request) {
+  Response response;
+  return ((*stub).*method)(ctx.get(), request, &response);
+}
+
+api::TriageConcernRequest TriageRequest(const api::RaiseConcernResponse& raised) {
+  api::TriageConcernRequest request;
+  *request.mutable_header() = Header(raised.result().version());
+  request.set_concern_id(raised.concern_id());
+  request.set_rating(cv1::RAG_RATING_RED);
+  request.set_rationale("Pension taken weekly; she is frightened of him.");
+  return request;
+}
+
+TEST_F(TlsE2eTest, AnotherAgencyCannotTakeOverAConcern) {
+  StartHubd();
+  const Credentials ppn_system{police_.cert_pem, police_.key_pem, ""};
+  api::RaiseConcernResponse raised;
+  ASSERT_TRUE(RaiseAs(ppn_system, &raised).ok());
+  const int64_t head = Head();
+  // A care home's safeguarding manager tries the MASH's steps on a police-raised concern.
+  const Credentials care_manager = Practitioner(care_, "care-brightwater", "safeguarding_manager");
+  auto mash = api::Mash::NewStub(Channel(care_manager));
+  const grpc::Status triage =
+      CallAs(mash, &api::Mash::Stub::TriageConcern, Ctx(care_manager), TriageRequest(raised));
+  EXPECT_EQ(triage.error_code(), grpc::PERMISSION_DENIED) << triage.error_message();
+  api::RequestResearchRequest research;
+  *research.mutable_header() = Header(raised.result().version());
+  research.set_concern_id(raised.concern_id());
+  research.set_agency_id("gp-riverside");
+  research.set_questions("Is she known to the practice?");
+  EXPECT_EQ(CallAs(mash, &api::Mash::Stub::RequestResearch, Ctx(care_manager), research)
+                .error_code(),
+            grpc::PERMISSION_DENIED);
+  api::RecordReferrerFeedbackRequest feedback;
+  *feedback.mutable_header() = Header(raised.result().version());
+  feedback.set_concern_id(raised.concern_id());
+  feedback.set_feedback("We have it in hand.");
+  EXPECT_EQ(CallAs(mash, &api::Mash::Stub::RecordReferrerFeedback, Ctx(care_manager), feedback)
+                .error_code(),
+            grpc::PERMISSION_DENIED);
+  // The police who raised it do not triage it either: that is the MASH's.
+  const Credentials police_manager =
+      Practitioner(police_, "police-northshire", "safeguarding_manager", "di.7");
+  const grpc::Status by_police = CallAs(api::Mash::NewStub(Channel(police_manager)),
+                                        &api::Mash::Stub::TriageConcern, Ctx(police_manager),
+                                        TriageRequest(raised));
+  EXPECT_EQ(by_police.error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_THAT(by_police.error_message(), HasSubstr("TriageConcern on this case is for the MASH"));
+  EXPECT_EQ(Head(), head) << "a refused command writes nothing";
+  // The host council's MASH triages it.
+  const Credentials triage_officer = Practitioner(asc_, "asc-northshire", "mash_triage");
+  const grpc::Status by_mash = CallAs(api::Mash::NewStub(Channel(triage_officer)),
+                                      &api::Mash::Stub::TriageConcern, Ctx(triage_officer),
+                                      TriageRequest(raised));
+  EXPECT_TRUE(by_mash.ok()) << by_mash.error_message();
+}
+
+TEST_F(TlsE2eTest, ConsentIsRecordedByTheLeadOnceTriaged) {
+  StartHubd();
+  const Credentials ppn_system{police_.cert_pem, police_.key_pem, ""};
+  api::RaiseConcernResponse raised;
+  ASSERT_TRUE(RaiseAs(ppn_system, &raised).ok());
+  const Credentials mash = Practitioner(asc_, "asc-northshire", "mash_triage");
+  api::TriageConcernResponse triaged;
+  ASSERT_TRUE(api::Mash::NewStub(Channel(mash))
+                  ->TriageConcern(Ctx(mash).get(), TriageRequest(raised), &triaged)
+                  .ok());
+  api::RecordSharingConsentRequest consent;
+  *consent.mutable_header() = Header(triaged.result().version());
+  consent.set_concern_id(raised.concern_id());
+  consent.set_consent_given(false);
+  consent.add_override_grounds(cv1::OVERRIDE_GROUND_SERIOUS_CRIME);
+  consent.set_justification("Fraud by the lodger is under investigation.");
+  const Credentials police_triage =
+      Practitioner(police_, "police-northshire", "mash_triage", "ppd.1");
+  const Credentials care_officer = Practitioner(care_, "care-brightwater", "enquiry_officer");
+  const int64_t head = Head();
+  for (const Credentials& who : {police_triage, care_officer}) {
+    const grpc::Status refused = CallAs(api::Mash::NewStub(Channel(who)),
+                                        &api::Mash::Stub::RecordSharingConsent, Ctx(who), consent);
+    EXPECT_EQ(refused.error_code(), grpc::PERMISSION_DENIED) << refused.error_message();
+  }
+  EXPECT_EQ(Head(), head);
+  const grpc::Status recorded = CallAs(api::Mash::NewStub(Channel(mash)),
+                                       &api::Mash::Stub::RecordSharingConsent, Ctx(mash), consent);
+  EXPECT_TRUE(recorded.ok()) << recorded.error_message();
+}
+
+TEST_F(TlsE2eTest, AnIdentityProviderCannotMintAnOperator) {
+  StartHubd();
+  const Credentials forged = Practitioner(police_, "police-northshire", "administrator", "pc.1");
+  api::ReadAllRequest read_all;
+  api::ReadAllResponse all;
+  const grpc::Status read = api::EventStore::NewStub(Channel(forged))
+                                ->ReadAll(Ctx(forged).get(), read_all, &all);
+  EXPECT_EQ(read.error_code(), grpc::UNAUTHENTICATED) << read.error_message();
+  EXPECT_THAT(read.error_message(), HasSubstr("administrator"));
+  api::BackupRequest backup;
+  backup.set_directory(dir_.Sub("stolen"));
+  api::BackupResponse backed_up;
+  EXPECT_EQ(api::LogAdmin::NewStub(Channel(forged))
+                ->Backup(Ctx(forged).get(), backup, &backed_up)
+                .error_code(),
+            grpc::UNAUTHENTICATED);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("stolen")));
+  // Nor does a practitioner's token ride on the operators' certificate.
+  const Credentials operator_with_token{operator_.cert_pem, operator_.key_pem,
+                                        Token("asc-northshire", "mash_triage")};
+  EXPECT_EQ(api::EventStore::NewStub(Channel(operator_with_token))
+                ->ReadAll(Ctx(operator_with_token).get(), read_all, &all)
+                .error_code(),
+            grpc::UNAUTHENTICATED);
+  // The operators' certificate alone is the operator.
+  EXPECT_GE(Head(), -1);
+}
+
+TEST_F(TlsE2eTest, BreakGlassIsANamedPractitionersOnceUntilItExpires) {
+  StartHubd();
+  const Credentials ppn_system{police_.cert_pem, police_.key_pem, ""};
+  api::RaiseConcernResponse raised;
+  ASSERT_TRUE(RaiseAs(ppn_system, &raised).ok());
+  api::RequestEmergencyAccessRequest request;
+  *request.mutable_header() = Header();
+  request.set_concern_id(raised.concern_id());
+  request.set_reason("Found collapsed at the care home at 3am; need her risks and contacts.");
+  request.set_purpose(cv1::PURPOSE_CARE_PROVISION);
+  api::RequestEmergencyAccessResponse granted;
+  // An agency's system, with no practitioner named, may not break the glass.
+  const Credentials care_system_like{police_.cert_pem, police_.key_pem, ""};
+  grpc::Status status = api::Views::NewStub(Channel(care_system_like))
+                            ->RequestEmergencyAccess(Ctx(care_system_like).get(), request, &granted);
+  EXPECT_EQ(status.error_code(), grpc::PERMISSION_DENIED) << status.error_message();
+  // A named care home worker may, once while the grant runs.
+  const Credentials carer = Practitioner(care_, "care-brightwater", "referrer", "night.nurse");
+  auto views = api::Views::NewStub(Channel(carer));
+  status = views->RequestEmergencyAccess(Ctx(carer).get(), request, &granted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  *request.mutable_header() = Header();
+  status = views->RequestEmergencyAccess(Ctx(carer).get(), request, &granted);
+  EXPECT_EQ(status.error_code(), grpc::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("already hold emergency access"));
+}
+
+TEST_F(TlsE2eTest, QuotingAnNhsNumberDisclosesNothingOfTheAdultItBelongsTo) {
+  StartHubd();
+  // The MASH knows Doreen (NHS 4857773457) from an earlier concern.
+  const Credentials mash = Practitioner(asc_, "asc-northshire", "mash_triage");
+  api::RaiseConcernResponse first;
+  ASSERT_TRUE(RaiseAs(mash, &first).ok());
+  // A care home raises a concern quoting the same NHS number with made-up other details.
+  api::RaiseConcernRequest probe = Raise("Is this anyone you know?");
+  probe.mutable_adult()->mutable_name()->set_given("Xavier");
+  probe.mutable_adult()->mutable_name()->set_family("Probe");
+  probe.mutable_adult()->mutable_address()->set_postcode("ZZ9 9ZZ");
+  const Credentials carer = Practitioner(care_, "care-brightwater", "referrer", "carer.1");
+  api::RaiseConcernResponse raised;
+  grpc::Status status = api::ReferralIntake::NewStub(Channel(carer))
+                            ->RaiseConcern(Ctx(carer).get(), probe, &raised);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(raised.concern_id().empty());
+  EXPECT_FALSE(raised.linked_to_existing_person());
+  EXPECT_TRUE(raised.person_id().empty());
+  EXPECT_EQ(raised.episode(), 0);
+  EXPECT_THAT(raised.previous_concern_ids(), ::testing::IsEmpty());
+  // Its own view of the concern shows the adult as it described her, not the MASH's record.
+  api::GetCaseRequest get;
+  get.mutable_header()->set_purpose(cv1::PURPOSE_CARE_PROVISION);
+  get.set_concern_id(raised.concern_id());
+  api::GetCaseResponse view;
+  status = api::Views::NewStub(Channel(carer))->GetCase(Ctx(carer).get(), get, &view);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_NE(view.view().identity().details().name().given(), "Doreen");
+  EXPECT_TRUE(view.view().identity().person_id().empty());
+  EXPECT_TRUE(view.view().summary().previous_concern_ids().empty());
+  // Nor can it raise about the person by id, or export her record.
+  api::RaiseConcernRequest by_id = Raise("about her again");
+  by_id.set_person_id(first.person_id());
+  status = api::ReferralIntake::NewStub(Channel(carer))->RaiseConcern(Ctx(carer).get(), by_id, &raised);
+  EXPECT_EQ(status.error_code(), grpc::PERMISSION_DENIED) << status.error_message();
+  // The MASH sees the link in its own view.
+  get.mutable_header()->set_purpose(cv1::PURPOSE_TRIAGE);
+  status = api::Views::NewStub(Channel(mash))->GetCase(Ctx(mash).get(), get, &view);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(view.view().identity().details().name().given(), "Doreen");
+  EXPECT_EQ(view.view().identity().person_id(), first.person_id());
+}
+
+TEST_F(TlsE2eTest, SubjectAccessIsTheRecordHoldersOnly) {
+  StartHubd();
+  const Credentials mash = Practitioner(asc_, "asc-northshire", "mash_triage");
+  api::RaiseConcernResponse raised;
+  ASSERT_TRUE(RaiseAs(mash, &raised).ok());
+  api::ExportSubjectAccessRequest sar;
+  sar.mutable_header()->set_purpose(cv1::PURPOSE_SUBJECT_ACCESS);
+  sar.set_person_id(raised.person_id());
+  api::ExportSubjectAccessResponse exported;
+  const Credentials police_manager =
+      Practitioner(police_, "police-northshire", "safeguarding_manager", "di.7");
+  const grpc::Status refused = api::Views::NewStub(Channel(police_manager))
+                                   ->ExportSubjectAccess(Ctx(police_manager).get(), sar, &exported);
+  EXPECT_EQ(refused.error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_FALSE(exported.has_person());
+}
+
+TEST_F(TlsE2eTest, AnUnknownCaseAndAnotherAgencysCaseAnswerAlike) {
+  StartHubd();
+  const Credentials ppn_system{police_.cert_pem, police_.key_pem, ""};
+  api::RaiseConcernResponse raised;
+  ASSERT_TRUE(RaiseAs(ppn_system, &raised).ok());
+  const Credentials carer = Practitioner(care_, "care-brightwater", "referrer", "carer.2");
+  const grpc::Status known = GetCaseAs(carer, raised.concern_id());
+  const grpc::Status unknown = GetCaseAs(carer, "00000000-0000-4000-8000-000000000000");
+  EXPECT_EQ(known.error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_EQ(unknown.error_code(), known.error_code());
+  EXPECT_EQ(unknown.error_message(), known.error_message());
+  // And a command on either.
+  const Credentials care_manager = Practitioner(care_, "care-brightwater", "safeguarding_manager");
+  auto mash = api::Mash::NewStub(Channel(care_manager));
+  api::TriageConcernRequest on_known = TriageRequest(raised);
+  api::TriageConcernRequest on_unknown = on_known;
+  on_unknown.set_concern_id("00000000-0000-4000-8000-000000000000");
+  const grpc::Status known_cmd =
+      CallAs(mash, &api::Mash::Stub::TriageConcern, Ctx(care_manager), on_known);
+  const grpc::Status unknown_cmd =
+      CallAs(mash, &api::Mash::Stub::TriageConcern, Ctx(care_manager), on_unknown);
+  EXPECT_EQ(known_cmd.error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_EQ(unknown_cmd.error_code(), known_cmd.error_code());
+  EXPECT_EQ(absl::StrReplaceAll(unknown_cmd.error_message(), {{on_unknown.concern_id(), "ID"}}),
+            absl::StrReplaceAll(known_cmd.error_message(), {{raised.concern_id(), "ID"}}));
+}
+
+TEST_F(TlsE2eTest, WatchesAreBoundedPerCaller) {
+  StartHubd();
+  const Credentials mash = Practitioner(asc_, "asc-northshire", "mash_triage");
+  auto views = api::Views::NewStub(Channel(mash));
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<api::WatchNotificationsResponse>>> readers;
+  api::WatchNotificationsRequest request;
+  for (int i = 0; i < 4; ++i) {
+    contexts.push_back(Ctx(mash));
+    readers.push_back(views->WatchNotifications(contexts.back().get(), request));
+    api::WatchNotificationsResponse first;
+    ASSERT_TRUE(readers.back()->Read(&first)) << "watch " << i << " opens";
+  }
+  auto fifth_ctx = Ctx(mash);
+  auto fifth = views->WatchNotifications(fifth_ctx.get(), request);
+  api::WatchNotificationsResponse message;
+  EXPECT_FALSE(fifth->Read(&message));
+  const grpc::Status refused = fifth->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::RESOURCE_EXHAUSTED) << refused.error_message();
+  // Another practitioner still has room of their own.
+  const Credentials colleague = Practitioner(asc_, "asc-northshire", "mash_triage", "sw.other");
+  auto other_ctx = Ctx(colleague);
+  auto other = api::Views::NewStub(Channel(colleague))->WatchNotifications(other_ctx.get(), request);
+  EXPECT_TRUE(other->Read(&message));
+  other_ctx->TryCancel();
+  for (auto& ctx : contexts) ctx->TryCancel();
+}
+
+TEST_F(TlsE2eTest, APoliceSystemReadsItsOwnNotifications) {
+  StartHubd();
+  const Credentials ppn_system{police_.cert_pem, police_.key_pem, ""};
+  api::ListNotificationsRequest request;
+  api::ListNotificationsResponse response;
+  const grpc::Status status = api::Views::NewStub(Channel(ppn_system))
+                                  ->ListNotifications(Ctx(ppn_system).get(), request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST_F(TlsE2eTest, TwoPractitionersMayPickTheSameCommandId) {
+  StartHubd();
+  api::RaiseConcernRequest raise = Raise("Same id, two people.");
+  raise.mutable_header()->set_command_id("shared-id-1");
+  std::vector<std::string> concerns;
+  for (const char* user : {"worker.a", "worker.b"}) {
+    const Credentials who = Practitioner(asc_, "asc-northshire", "referrer", user);
+    api::RaiseConcernResponse raised;
+    const grpc::Status status =
+        api::ReferralIntake::NewStub(Channel(who))->RaiseConcern(Ctx(who).get(), raise, &raised);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_FALSE(raised.result().replayed());
+    concerns.push_back(raised.concern_id());
+  }
+  EXPECT_NE(concerns[0], concerns[1]);
+}
+
+TEST_F(TlsE2eTest, ControlAndBidirectionalCharactersAreRefused) {
+  StartHubd();
+  const Credentials worker = Practitioner(asc_, "asc-northshire", "referrer");
+  const int64_t head = Head();
+  for (const std::string& bad : {std::string("Bruising\x1b[2J seen"),
+                                 std::string("Paid \xE2\x80\xAE" "0001\xE2\x80\xAC pounds")}) {
+    api::RaiseConcernResponse raised;
+    const grpc::Status status = api::ReferralIntake::NewStub(Channel(worker))
+                                    ->RaiseConcern(Ctx(worker).get(), Raise(bad), &raised);
+    EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("details.what_happened"));
+  }
   EXPECT_EQ(Head(), head);
 }
 

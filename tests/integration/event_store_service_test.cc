@@ -77,9 +77,12 @@ class FixedCaller final : public services::Authenticator {
   absl::StatusOr<domain::Caller> caller_ ABSL_GUARDED_BY(mu_);
 };
 
+// The hub's operators (their certificate); with another role, a practitioner.
 domain::Caller Operator(common::v1::Role role = common::v1::ROLE_ADMINISTRATOR) {
   return domain::Caller{"asc-northshire", common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE, "operator",
-                        {role}};
+                        {role},
+                        role == common::v1::ROLE_ADMINISTRATOR ? domain::CallerKind::kOperator
+                                                               : domain::CallerKind::kPractitioner};
 }
 
 // One open Subscribe call.
