@@ -65,9 +65,12 @@ constexpr uint32_t kConnected = kMash | kLead | kResponsible | kRaisedIt | kRais
 const absl::flat_hash_map<std::string, Rule>& Table() {
   static const auto* table = new absl::flat_hash_map<std::string, Rule>{
       // Anyone working with adults may raise a concern ("safeguarding is everyone's business");
-      // raising about a person the hub already knows by id needs a connection to that person.
+      // raising about a person by id copies their record into the concern, so it needs a part
+      // in one of their cases beyond having raised one (a raiser describes the adult, and
+      // linking by identifier does the rest).
       {"hub.api.v1.ReferralIntake/RaiseConcern",
-       {{kReferrer, kTriage, kResearcher, kOfficer, kManager, kAdvocate}, kConnected}},
+       {{kReferrer, kTriage, kResearcher, kOfficer, kManager, kAdvocate},
+        kConnected & ~(kRaisedIt | kRaiserBeforeTriage)}},
       // The person record is kept by the MASH and the agencies leading the person's cases.
       {"hub.api.v1.People/RegisterPerson", {{kReferrer, kTriage, kOfficer, kManager}, kMash}},
       {"hub.api.v1.People/CorrectPersonDetails", {{kTriage, kOfficer, kManager}, kMash | kLead}},

@@ -128,7 +128,8 @@ struct Expected {
 const std::vector<Expected>& ExpectedRules() {
   static const auto* rules = new std::vector<Expected>{
       {"hub.api.v1.ReferralIntake/RaiseConcern",
-       {kReferrer, kTriage, kResearcher, kOfficer, kManager, kAdvocate}, {}, kAnyConnection},
+       {kReferrer, kTriage, kResearcher, kOfficer, kManager, kAdvocate}, {},
+       {kMash, kLead, kResponsible, kResearch, kActionOwner, kProvider, kOwner}},
       {"hub.api.v1.People/RegisterPerson", {kReferrer, kTriage, kOfficer, kManager}, {}, {kMash}},
       {"hub.api.v1.People/CorrectPersonDetails", {kTriage, kOfficer, kManager}, {}, {kMash, kLead}},
       {"hub.api.v1.People/RecordRepresentative", {kTriage, kOfficer, kManager}, {}, {kMash, kLead}},

@@ -328,11 +328,13 @@ TEST_F(IntakeServicesTest, ASecondConcernWithTheSameNhsNumberAttachesToTheSamePe
   EXPECT_EQ(second.episode(), 2);
   EXPECT_THAT(second.previous_concern_ids(), ElementsAre(first.concern_id()));
 
-  // A concern raised against the known person id continues the same history.
+  // A concern the MASH raises against the known person id continues the same history; the
+  // nurse, who only raised concerns about her, describes her instead.
   api::RaiseConcernRequest by_id = Raise("raise-3");
   by_id.set_person_id(first.person_id());
   api::RaiseConcernResponse third;
-  ASSERT_TRUE(RaiseConcern(by_id, &third).ok());
+  EXPECT_EQ(RaiseConcern(by_id, &third).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(RaiseConcern(by_id, &third, kTriager).ok());
   EXPECT_EQ(third.person_id(), first.person_id());
   EXPECT_TRUE(third.linked_to_existing_person());
   EXPECT_EQ(third.episode(), 3);
@@ -371,9 +373,16 @@ TEST_F(IntakeServicesTest, RegisteredPersonIsFoundByAnyIdentifierAndClaimsNewOne
   common::v1::AdultDetails police_view = Adult();
   *police_view.add_identifiers() = *la;
   const api::RaiseConcernResponse raised = MustRaise("raise-1", police_view);
-  EXPECT_EQ(raised.person_id(), registered.person_id());
-  EXPECT_TRUE(raised.linked_to_existing_person());
-  EXPECT_EQ(raised.episode(), 1);
+  const std::vector<Event> concern = ReadStream(domain::ConcernStream(raised.concern_id()));
+  ASSERT_EQ(concern.size(), 1u);
+  EXPECT_EQ(concern[0].concern_raised().person_id(), registered.person_id());
+  EXPECT_TRUE(concern[0].concern_raised().linked_to_existing_person());
+  EXPECT_EQ(concern[0].concern_raised().episode(), 1);
+  // The raiser is told nothing of the record the MASH keeps: no id, no link, no episode.
+  EXPECT_EQ(raised.person_id(), "");
+  EXPECT_FALSE(raised.linked_to_existing_person());
+  EXPECT_EQ(raised.episode(), 0);
+  // Its next concern about her follows its own first: that history is its own.
   const api::RaiseConcernResponse by_nhs = MustRaise("raise-2");
   EXPECT_EQ(by_nhs.person_id(), registered.person_id());
   EXPECT_EQ(by_nhs.episode(), 2);

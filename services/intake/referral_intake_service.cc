@@ -1,5 +1,6 @@
 #include "services/intake/referral_intake_service.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -45,25 +46,47 @@ struct HistoryShown {
   std::vector<std::string> previous_concern_ids;  // those shown, when not all
 };
 
-absl::StatusOr<HistoryShown> HistoryFor(CaseStore& store, const domain::Caller& caller,
+absl::StatusOr<HistoryShown> HistoryFor(CaseStore& store, const domain::CommandContext& ctx,
                                         const Partnership& partnership,
                                         const events::v1::ConcernRaised& raised,
                                         absl::Time deadline) {
+  const domain::Caller& caller = ctx.caller;
   HistoryShown shown;
   const std::vector<std::string>& host = partnership.host_asc_agency_ids();
   if (domain::access::StandingOf({}, caller.agency_id, host).connected()) {
     shown.all = true;
     return shown;
   }
+  // Who linked each earlier concern (its raiser): known from the person stream even while a
+  // concern raised at the same moment has not yet written its own stream.
+  HUB_ASSIGN_OR_RETURN(LoadedStream person,
+                       store.Load(domain::PersonStream(raised.person_id()), deadline));
+  std::vector<std::string> raised_by_caller;
+  for (const events::v1::Event& event : person.events) {
+    if (event.has_person_concern_linked() && event.actor().agency_id() == caller.agency_id) {
+      raised_by_caller.push_back(event.person_concern_linked().concern_id());
+    }
+  }
   for (const std::string& concern_id : raised.previous_concern_ids()) {
+    if (std::find(raised_by_caller.begin(), raised_by_caller.end(), concern_id) !=
+        raised_by_caller.end()) {
+      shown.previous_concern_ids.push_back(concern_id);
+      continue;
+    }
     HUB_ASSIGN_OR_RETURN(LoadedStream earlier,
                          store.Load(domain::ConcernStream(concern_id), deadline));
     HUB_ASSIGN_OR_RETURN(domain::access::CaseStanding standing,
                          StandingOnCase(store, earlier, caller.agency_id, host, deadline));
     if (standing.connected()) shown.previous_concern_ids.push_back(concern_id);
   }
+  // A first concern that found a record someone else made tells nothing of it either (one this
+  // command made itself, completing an earlier claim, tells nothing new).
+  const bool made_here =
+      !person.events.empty() && person.events.front().command_id() == ctx.command_key;
   shown.all = static_cast<int>(shown.previous_concern_ids.size()) ==
-              raised.previous_concern_ids_size();
+                  raised.previous_concern_ids_size() &&
+              (!raised.linked_to_existing_person() || made_here ||
+               !shown.previous_concern_ids.empty());
   return shown;
 }
 
@@ -112,7 +135,7 @@ absl::Status ReferralIntakeService::RaiseConcernImpl(const grpc::ServerContextBa
   auto respond = [&](const events::v1::ConcernRaised& raised,
                      const CommandOutcome& outcome) -> absl::Status {
     HUB_ASSIGN_OR_RETURN(HistoryShown history,
-                         HistoryFor(store_, caller, deps_.partnership, raised, deadline));
+                         HistoryFor(store_, ctx, deps_.partnership, raised, deadline));
     ToResponse(raised, outcome, history, response);
     return absl::OkStatus();
   };

@@ -105,10 +105,10 @@ TEST_F(SafeguardingE2eTest, SelfNeglectOlderWomanWhoDeclinesHelp) {
   answer.set_answer("Seen 3 weeks ago; COPD; no cognitive impairment noted; declined district nurse.");
   answer.add_markings(cv1::HANDLING_MARKING_OWNER_AGREEMENT_BEFORE_ONWARD_SHARING);
   api::AnswerResearchResponse answered;
-  // Only the agency asked may answer.
+  // Only the agency asked may answer: the police were not asked, so they may not act at all.
   grpc::Status wrong_agency =
       Call(*mash_, &api::Mash::Stub::AnswerResearch, kPoliceResearcher, answer, answered);
-  EXPECT_EQ(wrong_agency.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+  EXPECT_EQ(wrong_agency.error_code(), grpc::StatusCode::PERMISSION_DENIED)
       << wrong_agency.error_message();
   *answer.mutable_header() = Header(concern_v);
   EXPECT_OK(Call(*mash_, &api::Mash::Stub::AnswerResearch, kGpResearcher, answer, answered));
