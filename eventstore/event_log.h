@@ -176,6 +176,15 @@ struct LogStats {
   int64_t synced_writes = 0;   // RocksDB writes (each one fsync when sync is on)
 };
 
+// Whether the log takes appends. A failed write fences it: for lack of disk space the log
+// retries by itself and recovers when space returns; after any other write failure it stays
+// fenced until reopened (decisions.md). hubd reports NOT_SERVING while it is not writable.
+struct LogHealth {
+  bool writable = true;
+  std::string reason;  // why not, for operators (empty when writable)
+  bool operator==(const LogHealth&) const = default;
+};
+
 class EventLog {
  public:
   using AppendCallback = absl::AnyInvocable<void(absl::StatusOr<AppendResult>) &&>;
@@ -190,7 +199,9 @@ class EventLog {
   //   kAborted           expected version not met: ActualVersion(status) has the actual one;
   //   kAlreadyExists     idempotency key reused with different content;
   //   kDeadlineExceeded  the deadline passed before the write: nothing was written;
-  //   kUnavailable       the log is closed or failed a write (reopen to recover).
+  //   kUnavailable       the log is closed, or fenced after a failed write (health() says
+  //                      why); the append's outcome is then unknown: retry with the same
+  //                      idempotency key once the log is writable again.
   // Concurrent appends share one synced write (group commit).
   virtual void AppendAsync(AppendRequest request, AppendCallback done) = 0;
 
@@ -219,6 +230,12 @@ class EventLog {
   virtual bool closing() const = 0;
 
   virtual LogStats stats() const = 0;
+
+  // Whether appends are taken now, and why not.
+  virtual LogHealth health() const = 0;
+  // Calls `fn` with the new health after every change, on a log thread (keep it short; never
+  // call back into the log's waits). Replaces an earlier listener; nullptr removes it.
+  virtual void SetHealthListener(absl::AnyInvocable<void(const LogHealth&)> fn) = 0;
 
   // Walks the whole log, checking record decoding, dense positions, the stream index and the
   // hash chain. A problem is a report with ok=false, not an error; errors are I/O.

@@ -17,6 +17,7 @@
 #include "base/status_macros.h"
 #include "eventstore/internal/record_codec.h"
 #include "eventstore/internal/sha256.h"
+#include "eventstore/rocksdb/rocksdb_event_log_on_env.h"
 #include "eventstore/rocksdb/status_util.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -41,10 +42,11 @@ const std::string kZeroLink(ei::kDigestSize, '\0');
 
 class RocksDbEventLog final : public EventLog {
  public:
-  RocksDbEventLog(std::string path, RocksDbOptions options)
+  RocksDbEventLog(std::string path, RocksDbOptions options, rocksdb::Env* env)
       : path_(std::move(path)),
         options_(std::move(options)),
-        clock_(options_.clock ? *options_.clock : SystemClock::Get()) {}
+        clock_(options_.clock ? *options_.clock : SystemClock::Get()),
+        env_(env) {}
 
   ~RocksDbEventLog() override { Close(); }
 
@@ -70,6 +72,14 @@ class RocksDbEventLog final : public EventLog {
     absl::MutexLock lock(&head_mu_);
     return stats_;
   }
+  LogHealth health() const override {
+    absl::MutexLock lock(&health_mu_);
+    return health_;
+  }
+  void SetHealthListener(absl::AnyInvocable<void(const LogHealth&)> fn) override {
+    absl::MutexLock lock(&health_mu_);
+    health_listener_ = std::move(fn);
+  }
   absl::StatusOr<VerifyReport> Verify(const VerifyOptions& options) override;
   absl::Status Checkpoint(const std::string& dir) override;
   void Close() override;
@@ -92,9 +102,25 @@ class RocksDbEventLog final : public EventLog {
     std::vector<absl::AnyInvocable<void()>> ready;
   };
 
+  // Why the writer refuses appends (owned by the writer thread).
+  enum class WriteState {
+    kOk,
+    kNoSpace,  // a write failed for lack of disk space: resumed by the writer when space returns
+    kFailed,   // any other write failure: fenced until reopened
+  };
+
   void WriterLoop();
   void CompleterLoop();
   void ProcessBatch(std::vector<PendingAppend>& batch);
+  // Fences the log after a failed write (writer thread).
+  void Fence(const rocksdb::Status& s);
+  // While fenced for lack of space, asks RocksDB to resume writing (at most once per
+  // no_space_retry) and, when it does, checks the log's tail against what was acknowledged.
+  void TryResume();
+  // After a resume: the last record on disk must be at or after the last acknowledged one; a
+  // write whose outcome was unknown and did land is checked link by link and adopted.
+  absl::Status AdoptTail();
+  void SetHealth(LogHealth health);
   // The last version of `stream` as stored (kNoStreamVersion if absent).
   absl::StatusOr<StreamVersion> LoadStreamVersion(const std::string& stream,
                                                   const rocksdb::Snapshot* snapshot = nullptr);
@@ -105,6 +131,7 @@ class RocksDbEventLog final : public EventLog {
   const std::string path_;
   const RocksDbOptions options_;
   Clock& clock_;
+  rocksdb::Env* const env_;  // nullptr = RocksDB's default (tests inject faults)
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -126,7 +153,8 @@ class RocksDbEventLog final : public EventLog {
   // Owned by the writer thread (and Init before it starts).
   int64_t next_position_ = 0;
   std::string last_link_ = kZeroLink;
-  bool failed_ = false;  // a synced write failed: its outcome is unknown until reopened
+  WriteState write_state_ = WriteState::kOk;
+  absl::Time next_resume_ = absl::InfinitePast();  // kNoSpace: when to try resuming next
   // Last versions of recently written streams. Only the writer appends, so an entry is exact
   // for as long as it exists; it spares a RocksDB iterator per append to a hot stream.
   absl::flat_hash_map<std::string, StreamVersion> version_cache_;
@@ -141,6 +169,10 @@ class RocksDbEventLog final : public EventLog {
   WaitId next_wait_id_ ABSL_GUARDED_BY(head_mu_) = 1;
   LogStats stats_ ABSL_GUARDED_BY(head_mu_);
 
+  mutable absl::Mutex health_mu_;
+  LogHealth health_ ABSL_GUARDED_BY(health_mu_);
+  absl::AnyInvocable<void(const LogHealth&)> health_listener_ ABSL_GUARDED_BY(health_mu_);
+
   absl::Mutex close_mu_;
   bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
   // Held shared by every read and exclusively while Close tears the database down, so a read
@@ -150,9 +182,13 @@ class RocksDbEventLog final : public EventLog {
 };
 
 constexpr char kClosedMessage[] = "event log is closed";
+constexpr char kNoSpaceMessage[] =
+    "no space left on the log's disk: appends are refused until space is freed, then the log "
+    "resumes by itself; retry with the same idempotency key";
 
-rocksdb::Options MakeDbOptions(const RocksDbOptions& options) {
+rocksdb::Options MakeDbOptions(const RocksDbOptions& options, rocksdb::Env* env) {
   rocksdb::Options db;
+  if (env != nullptr) db.env = env;
   db.create_if_missing = options.create_if_missing;
   db.create_missing_column_families = true;
   db.max_background_jobs = 2;
@@ -177,7 +213,7 @@ rocksdb::ColumnFamilyOptions MakeCfOptions(const std::shared_ptr<rocksdb::Cache>
 }
 
 absl::Status RocksDbEventLog::Init() {
-  const rocksdb::Options db_options = MakeDbOptions(options_);
+  const rocksdb::Options db_options = MakeDbOptions(options_, env_);
   auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, MakeCfOptions(cache, 4 << 20)},
@@ -285,18 +321,30 @@ void RocksDbEventLog::AppendAsync(AppendRequest request, AppendCallback done) {
 void RocksDbEventLog::WriterLoop() {
   std::vector<PendingAppend> batch;
   while (true) {
+    bool woke = true;
     {
       absl::MutexLock lock(&queue_mu_);
-      queue_mu_.Await(absl::Condition(
+      const absl::Condition work(
           +[](RocksDbEventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mu_) {
             return !self->queue_.empty() || !self->accepting_;
           },
-          this));
-      if (queue_.empty()) return;  // closing and drained
+          this);
+      if (write_state_ == WriteState::kNoSpace) {
+        // Fenced for lack of space: wake to try resuming even if no append arrives, so that
+        // health turns writable again when space returns.
+        woke = queue_mu_.AwaitWithTimeout(work, options_.no_space_retry);
+      } else {
+        queue_mu_.Await(work);
+      }
+      if (woke && queue_.empty()) return;  // closing and drained
       while (!queue_.empty() && batch.size() < options_.max_batch_appends) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+    }
+    if (!woke) {
+      TryResume();
+      continue;
     }
     ProcessBatch(batch);
     batch.clear();
@@ -326,7 +374,10 @@ void RocksDbEventLog::ProcessBatch(std::vector<PendingAppend>& batch) {
   Completion completion;
   std::vector<absl::StatusOr<AppendResult>> results(
       batch.size(), absl::UnavailableError("event log is unavailable"));
-  if (failed_) {
+  if (write_state_ == WriteState::kNoSpace) TryResume();
+  if (write_state_ == WriteState::kNoSpace) {
+    for (auto& r : results) r = absl::UnavailableError(kNoSpaceMessage);
+  } else if (write_state_ == WriteState::kFailed) {
     for (auto& r : results) {
       r = absl::UnavailableError("event log failed an earlier write; reopen it to recover");
     }
@@ -438,16 +489,17 @@ void RocksDbEventLog::ProcessBatch(std::vector<PendingAppend>& batch) {
       wo.sync = options_.sync;
       rocksdb::Status s = db_->Write(wo, &wb);
       if (!s.ok()) {
-        // The write may or may not be on disk: refuse everything until reopened, when the
-        // log's own content decides; clients retry with their idempotency keys.
-        failed_ = true;
-        HUB_LOG(ERROR) << "event log write failed: " << s.ToString();
+        // The write may or may not be on disk: refuse everything until the log's own content
+        // decides (when space returns, or at reopen); clients retry with their idempotency keys.
+        Fence(s);
         for (auto& r : results) {
-          if (r.ok()) {
-            r = absl::UnavailableError(
-                "event log write failed; retry with the same idempotency key once it is "
-                "reopened");
-          }
+          if (!r.ok()) continue;
+          r = absl::UnavailableError(
+              write_state_ == WriteState::kNoSpace
+                  ? "no space left on the log's disk: this append's outcome is decided when "
+                    "space returns; retry with the same idempotency key"
+                  : "event log write failed; retry with the same idempotency key once it is "
+                    "reopened");
         }
       } else {
         const int64_t next_position_before = next_position_;
@@ -472,6 +524,90 @@ void RocksDbEventLog::ProcessBatch(std::vector<PendingAppend>& batch) {
   completion.results = std::move(results);
   absl::MutexLock lock(&completion_mu_);
   completions_.push_back(std::move(completion));
+}
+
+void RocksDbEventLog::Fence(const rocksdb::Status& s) {
+  if (s.IsNoSpace()) {
+    write_state_ = WriteState::kNoSpace;
+    next_resume_ = absl::Now() + options_.no_space_retry;
+    HUB_LOG(ERROR) << "event log write failed for lack of disk space; appends are refused "
+                      "until space is freed: "
+                   << s.ToString();
+    SetHealth({false, "no space left on the log's disk"});
+  } else {
+    write_state_ = WriteState::kFailed;
+    HUB_LOG(ERROR) << "event log write failed; appends are refused until hubd is restarted: "
+                   << s.ToString();
+    SetHealth({false, absl::StrCat("a write failed (", s.ToString(), "); restart to recover")});
+  }
+}
+
+void RocksDbEventLog::TryResume() {
+  if (write_state_ != WriteState::kNoSpace || absl::Now() < next_resume_) return;
+  next_resume_ = absl::Now() + options_.no_space_retry;
+  // RocksDB flushes its memtables and starts a new WAL; with the disk still full that fails
+  // and the log stays fenced.
+  if (rocksdb::Status s = db_->Resume(); !s.ok()) return;
+  if (absl::Status adopted = AdoptTail(); !adopted.ok()) {
+    write_state_ = WriteState::kFailed;
+    HUB_LOG(ERROR) << "event log resumed after lack of space, but its tail does not check out; "
+                      "appends are refused until hubd is restarted: "
+                   << adopted;
+    SetHealth({false, absl::StrCat("tail check after lack of space failed: ", adopted.message())});
+    return;
+  }
+  write_state_ = WriteState::kOk;
+  version_cache_.clear();  // the unknown write may have moved streams
+  HUB_LOG(INFO) << "event log writable again (disk space returned); head at position "
+                << next_position_ - 1;
+  SetHealth({true, ""});
+}
+
+absl::Status RocksDbEventLog::AdoptTail() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), log_cf_));
+  it->SeekToLast();
+  int64_t last = -1;
+  if (it->Valid()) {
+    HUB_ASSIGN_OR_RETURN(last, ei::DecodePositionKey(it->key().ToStringView()));
+  }
+  HUB_RETURN_IF_ERROR(ei::FromRocksDb(it->status(), "reading log tail"));
+  if (last < next_position_ - 1) {
+    return absl::DataLossError(absl::StrCat("the log ends at position ", last,
+                                            " but appends were acknowledged up to ",
+                                            next_position_ - 1));
+  }
+  if (last == next_position_ - 1) return absl::OkStatus();  // the unknown write did not land
+  std::string link = last_link_;
+  for (int64_t position = next_position_; position <= last; ++position) {
+    HUB_ASSIGN_OR_RETURN(RecordedEvent e, ReadAt(position));
+    std::string value = ei::EncodeCanonicalRecord(e);
+    link = ei::ChainLink(link, value);
+    if (link != e.link) {
+      return absl::DataLossError(absl::StrCat("hash chain broken at position ", position));
+    }
+  }
+  HUB_LOG(WARNING) << "the write that failed for lack of space did land: positions "
+                   << next_position_ << ".." << last << " adopted";
+  Completion completion;
+  {
+    absl::MutexLock lock(&head_mu_);
+    stats_.events += last + 1 - next_position_;
+    committed_.position = GlobalPosition(last);
+    committed_.link = link;
+    completion.ready = TakeReadyWaiters();
+  }
+  next_position_ = last + 1;
+  last_link_ = link;
+  absl::MutexLock lock(&completion_mu_);
+  completions_.push_back(std::move(completion));
+  return absl::OkStatus();
+}
+
+void RocksDbEventLog::SetHealth(LogHealth health) {
+  absl::MutexLock lock(&health_mu_);
+  if (health == health_) return;
+  health_ = std::move(health);
+  if (health_listener_) health_listener_(health_);
 }
 
 std::vector<absl::AnyInvocable<void()>> RocksDbEventLog::TakeReadyWaiters() {
@@ -818,15 +954,21 @@ void RocksDbEventLog::Close() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksDbEventLog(const std::string& path,
-                                                              const RocksDbOptions& options) {
+absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksDbEventLogOnEnv(const std::string& path,
+                                                                   const RocksDbOptions& options,
+                                                                   rocksdb::Env* env) {
   if (path.empty()) return absl::InvalidArgumentError("data_dir: required");
   if (options.max_batch_appends == 0) {
     return absl::InvalidArgumentError("max_batch_appends: must be >= 1");
   }
-  auto log = std::make_unique<RocksDbEventLog>(path, options);
+  auto log = std::make_unique<RocksDbEventLog>(path, options, env);
   HUB_RETURN_IF_ERROR(log->Init());
   return log;
+}
+
+absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksDbEventLog(const std::string& path,
+                                                              const RocksDbOptions& options) {
+  return OpenRocksDbEventLogOnEnv(path, options, nullptr);
 }
 
 absl::Status RestoreRocksDbCheckpoint(const std::string& checkpoint_dir,

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "base/clock.h"
 #include "eventstore/event_log.h"
 
@@ -23,6 +24,8 @@ struct RocksDbOptions {
   bool read_only = false;         // open without the lock, for inspection beside a live hubd
   size_t max_batch_appends = 1024;  // appends one synced write may carry
   size_t block_cache_bytes = 64 << 20;
+  // While fenced for lack of disk space, how often the writer tries to resume writing.
+  absl::Duration no_space_retry = absl::Seconds(1);
 };
 
 

@@ -16,7 +16,10 @@
 #include "eventstore/internal/sha256.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "eventstore/rocksdb/rocksdb_event_log_on_env.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -603,6 +606,220 @@ TEST_F(RocksDbEventLogTest, RestoreRefusesANonEmptyTarget) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not empty")));
   EXPECT_THAT(RestoreRocksDbCheckpoint(dir_.Sub("no-backup"), dir_.Sub("fresh")),
               StatusIs(absl::StatusCode::kNotFound));
+}
+
+// A disk that can be made full: while `full`, every write to a file fails as write(2) does on
+// a full disk (ENOSPC, RocksDB's IOStatus::NoSpace). Creating empty files still works.
+class FullDiskFs final : public rocksdb::FileSystemWrapper {
+ public:
+  FullDiskFs() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+  static const char* kClassName() { return "FullDiskFs"; }
+  const char* Name() const override { return kClassName(); }
+  void set_full(bool full) { full_ = full; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewWritableFile(f, options, result, dbg);
+    if (s.ok()) *result = std::make_unique<File>(std::move(*result), full_);
+    return s;
+  }
+  rocksdb::IOStatus ReopenWritableFile(const std::string& f, const rocksdb::FileOptions& options,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                       rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->ReopenWritableFile(f, options, result, dbg);
+    if (s.ok()) *result = std::make_unique<File>(std::move(*result), full_);
+    return s;
+  }
+
+ private:
+  class File final : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    File(std::unique_ptr<rocksdb::FSWritableFile> file, const std::atomic<bool>& full)
+        : FSWritableFileOwnerWrapper(std::move(file)), full_(full) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* dbg) override {
+      if (full_) return rocksdb::IOStatus::NoSpace("No space left on device");
+      return FSWritableFileOwnerWrapper::Append(data, options, dbg);
+    }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             const rocksdb::DataVerificationInfo& info,
+                             rocksdb::IODebugContext* dbg) override {
+      if (full_) return rocksdb::IOStatus::NoSpace("No space left on device");
+      return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
+    }
+    rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
+                                       const rocksdb::IOOptions& options,
+                                       rocksdb::IODebugContext* dbg) override {
+      if (full_) return rocksdb::IOStatus::NoSpace("No space left on device");
+      return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options, dbg);
+    }
+    rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
+                                       const rocksdb::IOOptions& options,
+                                       const rocksdb::DataVerificationInfo& info,
+                                       rocksdb::IODebugContext* dbg) override {
+      if (full_) return rocksdb::IOStatus::NoSpace("No space left on device");
+      return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options, info, dbg);
+    }
+
+   private:
+    const std::atomic<bool>& full_;
+  };
+
+  std::atomic<bool> full_{false};
+};
+
+// Health changes as the log reports them, and a way to wait for one without sleeping.
+class HealthRecorder {
+ public:
+  void Record(const LogHealth& health) {
+    absl::MutexLock lock(&mu_);
+    changes_.push_back(health);
+  }
+  // Waits until the last change reported is `writable`; false at the deadline.
+  bool WaitFor(bool writable, absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    auto reached = [this, writable]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !changes_.empty() && changes_.back().writable == writable;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
+  }
+  std::vector<LogHealth> changes() {
+    absl::MutexLock lock(&mu_);
+    return changes_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<LogHealth> changes_ ABSL_GUARDED_BY(mu_);
+};
+
+AppendRequest Keyed(int i) {
+  AppendRequest r;
+  r.stream = absl::StrCat("concern-", i % 3);
+  r.events.push_back(Event("ConcernRaised", absl::StrCat("payload-", i)));
+  r.idempotency_key = absl::StrCat("command-", i);
+  return r;
+}
+
+// How many events in the whole log carry `payload`.
+int CountPayload(EventLog& log, const std::string& payload) {
+  auto all = log.ReadAll({.limit = 100000});
+  EXPECT_THAT(all, IsOk());
+  int n = 0;
+  for (const RecordedEvent& e : all->events) n += e.payload == payload ? 1 : 0;
+  return n;
+}
+
+TEST(RocksDbEventLogDiskFullTest, AFullDiskFencesTheLogUntilSpaceReturns) {
+  testing::TempDir dir;
+  FullDiskFs* fs = new FullDiskFs();
+  std::shared_ptr<rocksdb::FileSystem> owned(fs);
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(owned);
+  RocksDbOptions options;
+  options.no_space_retry = absl::Milliseconds(20);
+  auto opened = OpenRocksDbEventLogOnEnv(dir.Sub("data"), options, env.get());
+  ASSERT_THAT(opened, IsOk());
+  std::unique_ptr<EventLog> log = std::move(*opened);
+  HealthRecorder health;
+  log->SetHealthListener([&health](const LogHealth& h) { health.Record(h); });
+  EXPECT_TRUE(log->health().writable);
+
+  std::vector<AppendResult> acknowledged;
+  for (int i = 0; i < 20; ++i) {
+    auto r = log->Append(Keyed(i));
+    ASSERT_THAT(r, IsOk());
+    acknowledged.push_back(*r);
+  }
+
+  fs->set_full(true);
+  // The append that meets the full disk: its outcome is unknown, and it says so.
+  EXPECT_THAT(log->Append(Keyed(20)),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("no space left")));
+  EXPECT_FALSE(log->health().writable);
+  EXPECT_THAT(log->health().reason, HasSubstr("no space left on the log's disk"));
+  // Fenced: later appends are refused at once, with the same reason.
+  EXPECT_THAT(log->Append(Keyed(21)),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("no space left")));
+  // Every acknowledged append is still readable and the log verifies.
+  for (const AppendResult& r : acknowledged) {
+    auto all = log->ReadAll({.from = r.first_position, .limit = 1});
+    ASSERT_THAT(all, IsOk());
+    ASSERT_EQ(all->events.size(), 1u);
+    EXPECT_EQ(all->events[0].position, r.first_position);
+  }
+  auto report = log->Verify({});
+  ASSERT_THAT(report, IsOk());
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_EQ(report->head.position, acknowledged.back().last_position);
+
+  // Space returns: the log resumes by itself, without an append to prompt it.
+  fs->set_full(false);
+  ASSERT_TRUE(health.WaitFor(/*writable=*/true, absl::Seconds(10)));
+  EXPECT_TRUE(log->health().writable);
+  EXPECT_EQ(log->health().reason, "");
+  // Clients retry with their idempotency keys: each append is in the log exactly once.
+  EXPECT_THAT(log->Append(Keyed(20)), IsOk());
+  EXPECT_THAT(log->Append(Keyed(21)), IsOk());
+  EXPECT_THAT(log->Append(Keyed(22)), IsOk());
+  auto retried = log->Append(Keyed(20));
+  ASSERT_THAT(retried, IsOk());
+  EXPECT_TRUE(retried->duplicate);
+  for (int i = 0; i < 23; ++i) EXPECT_EQ(CountPayload(*log, absl::StrCat("payload-", i)), 1) << i;
+  report = log->Verify({});
+  ASSERT_THAT(report, IsOk());
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_EQ(report->head.position.value(), 22);
+
+  // The listener saw the fence and the recovery, in that order.
+  const std::vector<LogHealth> changes = health.changes();
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_FALSE(changes[0].writable);
+  EXPECT_TRUE(changes[1].writable);
+
+  // Reopened (plain RocksDB environment), the log holds exactly what was acknowledged.
+  log.reset();
+  auto reopened = OpenRocksDbEventLog(dir.Sub("data"), {});
+  ASSERT_THAT(reopened, IsOk());
+  report = (*reopened)->Verify({});
+  ASSERT_THAT(report, IsOk());
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_EQ(report->head.position.value(), 22);
+  for (int i = 0; i < 23; ++i) {
+    EXPECT_EQ(CountPayload(**reopened, absl::StrCat("payload-", i)), 1) << i;
+  }
+}
+
+TEST(RocksDbEventLogDiskFullTest, StillFullStaysFencedAndAClosedFencedLogReopens) {
+  testing::TempDir dir;
+  FullDiskFs* fs = new FullDiskFs();
+  std::shared_ptr<rocksdb::FileSystem> owned(fs);
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(owned);
+  RocksDbOptions options;
+  options.no_space_retry = absl::Milliseconds(10);
+  {
+    auto log = OpenRocksDbEventLogOnEnv(dir.Sub("data"), options, env.get());
+    ASSERT_THAT(log, IsOk());
+    HealthRecorder health;
+    (*log)->SetHealthListener([&health](const LogHealth& h) { health.Record(h); });
+    for (int i = 0; i < 5; ++i) ASSERT_THAT((*log)->Append(Keyed(i)), IsOk());
+    fs->set_full(true);
+    EXPECT_THAT((*log)->Append(Keyed(5)), StatusIs(absl::StatusCode::kUnavailable));
+    // Retries while the disk is still full do not turn the log writable.
+    EXPECT_FALSE(health.WaitFor(/*writable=*/true, absl::Milliseconds(200)));
+    EXPECT_THAT((*log)->Append(Keyed(6)), StatusIs(absl::StatusCode::kUnavailable));
+    (*log)->SetHealthListener(nullptr);
+    (*log)->Close();  // closing a fenced log on a full disk must not abort
+  }
+  fs->set_full(false);
+  auto reopened = OpenRocksDbEventLog(dir.Sub("data"), {});
+  ASSERT_THAT(reopened, IsOk());
+  auto report = (*reopened)->Verify({});
+  ASSERT_THAT(report, IsOk());
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_EQ(report->head.position.value(), 4);
+  EXPECT_TRUE((*reopened)->health().writable);
+  EXPECT_THAT((*reopened)->Append(Keyed(5)), IsOk());
 }
 
 }  // namespace

@@ -45,7 +45,14 @@ class RocksDbKvStore final : public KvStore {
     }
     rocksdb::WriteOptions wo;
     wo.sync = false;
-    return FromRocksDb(db_->Write(wo, &wb), "read model write");
+    rocksdb::Status s = db_->Write(wo, &wb);
+    if (s.IsNoSpace()) {
+      // RocksDB refuses every write after one failed for lack of space until resumed; the
+      // projection retries with back-off, so each retry also tries to resume (in vain while
+      // the disk is still full), and read models catch up once space returns.
+      if (rocksdb::Status resumed = db_->Resume(); resumed.ok()) s = db_->Write(wo, &wb);
+    }
+    return FromRocksDb(s, "read model write");
   }
 
   absl::Status Scan(std::string_view begin, std::string_view end,

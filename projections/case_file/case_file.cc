@@ -564,7 +564,7 @@ absl::StatusOr<vv1::CaseFile*> CaseFileProjection::CaseFor(Txn& txn,
   if (!bytes) {
     file.set_concern_id(concern_id);
   } else if (!file.ParseFromString(*bytes)) {
-    return absl::DataLossError(absl::StrCat("read model key ", key, " cannot be parsed"));
+    return ReadModelCorruptError(key);  // the store's damage: retried, never quarantined
   }
   return cases_.Insert(concern_id, std::move(file), bytes ? bytes->size() : 0, /*dirty=*/true);
 }

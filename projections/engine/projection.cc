@@ -8,6 +8,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/cord.h"
 #include "absl/synchronization/mutex.h"
 #include "base/log.h"
 #include "base/status_macros.h"
@@ -41,45 +43,120 @@ bool IsHubEventType(const std::string& type) {
   return names->contains(type);
 }
 
-// Decodes a record into a hub event; nullopt for records that are not hub events.
+// Decodes a record into a hub event; nullopt for records that are not hub events. A hub type
+// whose payload does not parse is kDataLoss: the event itself is poisoned.
 absl::StatusOr<std::optional<events::v1::Event>> Decode(const RecordedEvent& record) {
   if (!IsHubEventType(record.type)) return std::nullopt;
   events::v1::Event event;
   if (!event.ParseFromString(record.payload)) {
-    return absl::DataLossError(absl::StrCat("event at position ", record.position.value(),
-                                            " (", record.type, ") cannot be decoded"));
+    return absl::DataLossError(absl::StrCat("payload of ", record.type, " cannot be decoded"));
   }
   return event;
 }
 
-// Folds `events` into one batch for `projection`, including the new checkpoint.
-absl::Status FoldInto(KvStore& store, Projection& projection,
-                      const std::vector<RecordedEvent>& events, int64_t next_position,
-                      int64_t& skipped) {
-  Txn txn(store, projection.name());
-  for (const RecordedEvent& record : events) {
-    HUB_ASSIGN_OR_RETURN(std::optional<events::v1::Event> event, Decode(record));
-    if (!event) {
+// Marks a status as the read-model store's (ReadModelError); the value is unused.
+constexpr char kReadModelPayload[] = "type.hub/projections.ReadModelError";
+
+std::string QuarantinePrefix(std::string_view name) { return absl::StrCat("q/", A(name), "/"); }
+
+// Quarantine record value: stream and type (neither can hold a newline: the log validates
+// them), then the reason.
+std::string EncodeQuarantined(const QuarantinedEvent& q) {
+  return absl::StrCat(q.stream, "\n", q.type, "\n", q.reason);
+}
+
+QuarantinedEvent Quarantine(const RecordedEvent& record, const absl::Status& why) {
+  return {record.position.value(), record.stream, record.type, std::string(why.message())};
+}
+
+// Applies events[from, to) to `txn`, counting into `folded` and `skipped`. Stops at the first
+// event that fails: `poisoned` then says which (when its failure is the event's own), and
+// decoding failures are quarantined without stopping (nothing of them reached the txn).
+absl::Status ApplyRange(Projection& projection, const std::vector<RecordedEvent>& events,
+                        size_t from, size_t to, Txn& txn, int64_t& folded, int64_t& skipped,
+                        std::vector<QuarantinedEvent>& quarantined,
+                        std::optional<size_t>& poisoned) {
+  for (size_t i = from; i < to; ++i) {
+    const RecordedEvent& record = events[i];
+    absl::StatusOr<std::optional<events::v1::Event>> event = Decode(record);
+    if (!event.ok()) {
+      quarantined.push_back(Quarantine(record, event.status()));
+      continue;
+    }
+    if (!*event) {
       ++skipped;
       continue;
     }
-    absl::Status applied = projection.Apply(record, *event, txn);
+    absl::Status applied = projection.Apply(record, **event, txn);
     if (!applied.ok()) {
+      if (IsPoisonedEvent(applied)) poisoned = i;
       return Annotate(applied, absl::StrCat("projection ", A(projection.name()), " at position ",
                                             record.position.value()));
     }
+    ++folded;
   }
+  return absl::OkStatus();
+}
+
+// Flushes `txn` and writes it with `quarantined` and the checkpoint `next`, in one batch.
+absl::Status Commit(KvStore& store, Projection& projection, Txn& txn,
+                    const std::vector<QuarantinedEvent>& quarantined, int64_t next) {
   HUB_RETURN_IF_ERROR(projection.Flush(txn));
   KvBatch batch;
   txn.CommitTo(batch);
-  batch.Put(CheckpointKey(projection.name()), EncodeCheckpoint(next_position));
+  for (const QuarantinedEvent& q : quarantined) {
+    batch.Put(QuarantineKey(projection.name(), q.position), EncodeQuarantined(q));
+  }
+  batch.Put(CheckpointKey(projection.name()), EncodeCheckpoint(next));
   return store.Write(batch);
+}
+
+absl::Status FoldRecordsOrFail(KvStore& store, Projection& projection,
+                               const std::vector<RecordedEvent>& events, int64_t next_position,
+                               FoldOutcome& outcome) {
+  size_t begin = 0;
+  while (begin < events.size()) {
+    Txn txn(store, projection.name());
+    int64_t folded = 0, skipped = 0;
+    std::vector<QuarantinedEvent> quarantined;
+    std::optional<size_t> poisoned;
+    absl::Status status = ApplyRange(projection, events, begin, events.size(), txn, folded,
+                                     skipped, quarantined, poisoned);
+    int64_t next = next_position;
+    if (!status.ok()) {
+      if (!poisoned) return status;
+      // Apply may have left part of the poisoned event in the txn and in the projection's
+      // cache: drop both and fold the events before it again, from the store.
+      const size_t bad = *poisoned;
+      projection.Reset();
+      Txn clean(store, projection.name());
+      folded = skipped = 0;
+      quarantined.clear();
+      std::optional<size_t> again;
+      HUB_RETURN_IF_ERROR(ApplyRange(projection, events, begin, bad, clean, folded, skipped,
+                                     quarantined, again));
+      quarantined.push_back(Quarantine(events[bad], status));
+      next = bad + 1 < events.size() ? events[bad + 1].position.value() : next_position;
+      HUB_RETURN_IF_ERROR(Commit(store, projection, clean, quarantined, next));
+      begin = bad + 1;
+    } else {
+      HUB_RETURN_IF_ERROR(Commit(store, projection, txn, quarantined, next));
+      begin = events.size();
+    }
+    outcome.next = next;
+    outcome.folded += folded;
+    outcome.skipped += skipped;
+    for (QuarantinedEvent& q : quarantined) outcome.quarantined.push_back(std::move(q));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status DropKeys(KvStore& store, Projection& projection) {
   KvBatch batch;
   const std::string prefix = DataPrefix(projection.name());
   batch.DeleteRange(prefix, eventstore::PrefixEnd(prefix));
+  const std::string quarantine = QuarantinePrefix(projection.name());
+  batch.DeleteRange(quarantine, eventstore::PrefixEnd(quarantine));
   batch.Put(CheckpointKey(projection.name()), EncodeCheckpoint(0));
   projection.Reset();
   return store.Write(batch);
@@ -92,6 +169,57 @@ std::string DataKey(std::string_view name, std::string_view key) {
 }
 
 std::string CheckpointKey(std::string_view name) { return absl::StrCat("c/", A(name)); }
+
+std::string QuarantineKey(std::string_view name, int64_t position) {
+  return absl::StrCat(QuarantinePrefix(name), absl::Dec(position, absl::kZeroPad20));
+}
+
+absl::Status ReadModelError(absl::Status status) {
+  if (!status.ok()) status.SetPayload(kReadModelPayload, absl::Cord("1"));
+  return status;
+}
+
+absl::Status ReadModelCorruptError(std::string_view key) {
+  return ReadModelError(
+      absl::DataLossError(absl::StrCat("read model key ", A(key), " cannot be parsed")));
+}
+
+bool IsPoisonedEvent(const absl::Status& status) {
+  return (status.code() == absl::StatusCode::kDataLoss ||
+          status.code() == absl::StatusCode::kInvalidArgument) &&
+         !status.GetPayload(kReadModelPayload).has_value();
+}
+
+absl::Status FoldRecords(KvStore& store, Projection& projection,
+                         const std::vector<RecordedEvent>& events, int64_t next_position,
+                         FoldOutcome& outcome) {
+  absl::Status status = FoldRecordsOrFail(store, projection, events, next_position, outcome);
+  if (!status.ok()) projection.Reset();  // what the failed batch cached must not outlive it
+  return status;
+}
+
+absl::StatusOr<std::vector<QuarantinedEvent>> ListQuarantined(KvStore& store,
+                                                              std::string_view name) {
+  std::vector<QuarantinedEvent> out;
+  const std::string prefix = QuarantinePrefix(name);
+  absl::Status parse_error;
+  HUB_RETURN_IF_ERROR(store.Scan(
+      prefix, eventstore::PrefixEnd(prefix), [&](std::string_view key, std::string_view value) {
+        QuarantinedEvent q;
+        std::vector<absl::string_view> parts = absl::StrSplit(A(value), absl::MaxSplits('\n', 2));
+        if (parts.size() != 3 || !absl::SimpleAtoi(A(key.substr(prefix.size())), &q.position)) {
+          parse_error = absl::DataLossError(absl::StrCat("quarantine record ", A(key), " is unreadable"));
+          return false;
+        }
+        q.stream = std::string(parts[0]);
+        q.type = std::string(parts[1]);
+        q.reason = std::string(parts[2]);
+        out.push_back(std::move(q));
+        return true;
+      }));
+  HUB_RETURN_IF_ERROR(parse_error);
+  return out;
+}
 
 std::string SerializeDeterministic(const google::protobuf::MessageLite& message) {
   std::string out;
@@ -111,7 +239,9 @@ Txn::Txn(KvStore& store, std::string_view name) : store_(store), prefix_(DataPre
 absl::StatusOr<std::optional<std::string>> Txn::Get(std::string_view key) {
   auto it = pending_.find(A(key));
   if (it != pending_.end()) return it->second;
-  return store_.Get(absl::StrCat(prefix_, A(key)));
+  absl::StatusOr<std::optional<std::string>> value = store_.Get(absl::StrCat(prefix_, A(key)));
+  if (!value.ok()) return ReadModelError(value.status());  // the store's failure, not the event's
+  return value;
 }
 
 namespace {
@@ -120,9 +250,7 @@ namespace {
 absl::StatusOr<bool> ParseStored(const std::optional<std::string>& value, std::string_view key,
                                  google::protobuf::MessageLite* out) {
   if (!value) return false;
-  if (!out->ParseFromString(*value)) {
-    return absl::DataLossError(absl::StrCat("read model key ", A(key), " cannot be parsed"));
-  }
+  if (!out->ParseFromString(*value)) return ReadModelCorruptError(key);
   return true;
 }
 
@@ -183,17 +311,18 @@ absl::Status CatchUp(eventstore::EventLog& log, KvStore& store, Projection& proj
                      int batch_size) {
   if (from_scratch) HUB_RETURN_IF_ERROR(DropKeys(store, projection));
   HUB_ASSIGN_OR_RETURN(int64_t next, ReadCheckpoint(store, projection.name()));
-  int64_t skipped = 0;
   while (true) {
     eventstore::ReadAllOptions options;
     options.from = GlobalPosition(next);
     options.limit = batch_size;
     HUB_ASSIGN_OR_RETURN(eventstore::ReadAllResult result, log.ReadAll(options));
     if (!result.events.empty()) {
-      absl::Status folded = FoldInto(store, projection, result.events, result.next.value(), skipped);
-      if (!folded.ok()) {
-        projection.Reset();  // what the failed batch cached must not outlive it
-        return folded;
+      FoldOutcome outcome;
+      HUB_RETURN_IF_ERROR(
+          FoldRecords(store, projection, result.events, result.next.value(), outcome));
+      for (const QuarantinedEvent& q : outcome.quarantined) {
+        HUB_LOG(ERROR) << "projection " << projection.name() << " quarantined the event at position "
+                       << q.position << " (" << q.stream << ", " << q.type << "): " << q.reason;
       }
       next = result.next.value();
       if (progress) progress(next);
@@ -211,12 +340,16 @@ absl::StatusOr<std::string> Digest(KvStore& store, std::string_view name) {
     EVP_DigestUpdate(ctx, length.data(), length.size());
     EVP_DigestUpdate(ctx, bytes.data(), bytes.size());
   };
-  absl::Status status =
-      store.Scan(prefix, eventstore::PrefixEnd(prefix), [&](std::string_view k, std::string_view v) {
-        update_framed(k);
-        update_framed(v);
-        return true;
-      });
+  auto hash = [&](std::string_view k, std::string_view v) {
+    update_framed(k);
+    update_framed(v);
+    return true;
+  };
+  absl::Status status = store.Scan(prefix, eventstore::PrefixEnd(prefix), hash);
+  if (status.ok()) {
+    const std::string quarantine = QuarantinePrefix(name);
+    status = store.Scan(quarantine, eventstore::PrefixEnd(quarantine), hash);
+  }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx, digest, &length);
@@ -247,7 +380,17 @@ struct ProjectionEngine::Worker {
   int64_t rebuild_target ABSL_GUARDED_BY(mu) = -1;
   int64_t folded ABSL_GUARDED_BY(mu) = 0;
   int64_t skipped ABSL_GUARDED_BY(mu) = 0;
+  int64_t quarantined_count ABSL_GUARDED_BY(mu) = 0;  // as stored, so across restarts
+  std::vector<QuarantinedEvent> quarantined ABSL_GUARDED_BY(mu);  // the first kQuarantineListed
   std::string error ABSL_GUARDED_BY(mu);
+
+  // Counts and lists newly quarantined events.
+  void AddQuarantined(std::vector<QuarantinedEvent> added) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    quarantined_count += static_cast<int64_t>(added.size());
+    for (QuarantinedEvent& q : added) {
+      if (quarantined.size() < kQuarantineListed) quarantined.push_back(std::move(q));
+    }
+  }
 };
 
 ProjectionEngine::ProjectionEngine(eventstore::EventLog& log, KvStore& store,
@@ -266,9 +409,14 @@ ProjectionEngine::~ProjectionEngine() { Stop(); }
 absl::Status ProjectionEngine::Start() {
   for (auto& worker : workers_) {
     HUB_ASSIGN_OR_RETURN(int64_t checkpoint, ReadCheckpoint(store_, worker->projection->name()));
+    HUB_ASSIGN_OR_RETURN(std::vector<QuarantinedEvent> quarantined,
+                         ListQuarantined(store_, worker->projection->name()));
     {
       absl::MutexLock lock(&worker->mu);
       worker->position = checkpoint;
+      worker->quarantined_count = 0;
+      worker->quarantined.clear();
+      worker->AddQuarantined(std::move(quarantined));
     }
   }
   for (auto& worker : workers_) {
@@ -320,6 +468,8 @@ void ProjectionEngine::Run(Worker& w) {
         w.rebuild_target = target;
         w.folded = 0;
         w.skipped = 0;
+        w.quarantined_count = 0;
+        w.quarantined.clear();
         w.error.clear();
       }
     }
@@ -329,24 +479,35 @@ void ProjectionEngine::Run(Worker& w) {
     absl::StatusOr<eventstore::ReadAllResult> result = log_.ReadAll(options);
     absl::Status status = result.status();
     if (status.ok() && !result->events.empty()) {
-      int64_t skipped = 0;
-      status = FoldInto(store_, *w.projection, result->events, result->next.value(), skipped);
+      FoldOutcome outcome;
+      outcome.next = next;
+      status = FoldRecords(store_, *w.projection, result->events, result->next.value(), outcome);
+      for (const QuarantinedEvent& q : outcome.quarantined) {
+        // Once per event: it is behind the checkpoint now (a rebuild reports it again).
+        HUB_LOG(ERROR) << "projection " << w.projection->name()
+                       << " quarantined the event at position " << q.position << " (" << q.stream
+                       << ", " << q.type << ") and folds on; it shows in hubctl status: "
+                       << q.reason;
+      }
+      // What was written stands even if a later part of the batch failed.
+      next = outcome.next;
+      absl::MutexLock lock(&w.mu);
+      w.position = next;
+      w.folded += outcome.folded;
+      w.skipped += outcome.skipped;
+      w.AddQuarantined(std::move(outcome.quarantined));
+      if (w.rebuilding && next > w.rebuild_target) w.rebuilding = false;
       if (status.ok()) {
-        next = result->next.value();
-        absl::MutexLock lock(&w.mu);
-        w.position = next;
-        w.folded += static_cast<int64_t>(result->events.size()) - skipped;
-        w.skipped += skipped;
-        if (w.rebuilding && next > w.rebuild_target) w.rebuilding = false;
         w.error.clear();
         backoff_ms = 100;
         continue;
       }
     }
     if (!status.ok()) {
-      // Stay at the checkpoint and try again later: a view that is behind is visible in status
-      // and to waiting readers; skipping an event would silently lose it. What the failed batch
-      // cached is forgotten, so that the retry folds from the stored state.
+      // Stay at the checkpoint and try again later: the failure is not the event's own (the
+      // store, or a damaged read model), so skipping the event would lose it; a view that is
+      // behind is visible in status and to waiting readers. FoldRecords has dropped what the
+      // failed batch cached, so the retry folds from the stored state.
       w.projection->Reset();
       HUB_LOG(ERROR) << "projection " << w.projection->name() << ": " << status;
       {
@@ -423,6 +584,8 @@ std::vector<ProjectionStatus> ProjectionEngine::status() const {
     s.rebuild_target = worker->rebuild_target;
     s.events_folded = worker->folded;
     s.events_skipped = worker->skipped;
+    s.events_quarantined = worker->quarantined_count;
+    s.quarantined = worker->quarantined;
     s.error = worker->error;
     out.push_back(std::move(s));
   }

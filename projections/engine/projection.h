@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,30 @@ namespace hub::projections {
 std::string DataKey(std::string_view name, std::string_view key);
 // The key of projection `name`'s checkpoint ("c/<name>").
 std::string CheckpointKey(std::string_view name);
+
+// The key of projection `name`'s quarantine record for the event at `position`
+// ("q/<name>/<position, 20 digits>"). Outside "p/<name>/", so no query of the read model meets it.
+std::string QuarantineKey(std::string_view name, int64_t position);
+
+// An event a projection could not fold because the event itself is bad: its payload does not
+// decode, or Apply rejected it as corrupt (kDataLoss or kInvalidArgument not from the store).
+// Recorded with the checkpoint that moves past it, so that a rebuild records it again.
+struct QuarantinedEvent {
+  int64_t position = 0;
+  std::string stream;
+  std::string type;
+  std::string reason;
+  bool operator==(const QuarantinedEvent&) const = default;
+};
+
+// Marks `status` as a failure of the read-model store (reading or parsing what a projection
+// stored), never the event's: the engine then retries instead of quarantining the event, because
+// skipping it would drop a good event (a damaged read model is repaired by a rebuild).
+absl::Status ReadModelError(absl::Status status);
+// kDataLoss for a stored read-model record at `key` that cannot be parsed (a ReadModelError).
+absl::Status ReadModelCorruptError(std::string_view key);
+// True when a fold failure is the event's own (see QuarantinedEvent): quarantine, not retry.
+bool IsPoisonedEvent(const absl::Status& status);
 
 // Serialises deterministically (the same message always gives the same bytes).
 std::string SerializeDeterministic(const google::protobuf::MessageLite& message);
@@ -65,7 +90,9 @@ class Projection {
   // Stable, lowercase, e.g. "case_file"; names the key prefix and `hubctl rebuild NAME`.
   virtual std::string_view name() const = 0;
   // Folds one hub event (already decoded from `record.payload`). Events the projection does
-  // not use are ignored. An error stops the projection at its checkpoint (status shows it).
+  // not use are ignored. kDataLoss or kInvalidArgument (unless a ReadModelError) rejects the
+  // event as corrupt: the engine quarantines it and folds on. Any other error stops the
+  // projection at its checkpoint (status shows it) and the batch is retried.
   virtual absl::Status Apply(const eventstore::RecordedEvent& record,
                              const events::v1::Event& event, Txn& txn) = 0;
   // Called once per batch before it is written: write out anything cached during Apply.
@@ -85,8 +112,13 @@ struct ProjectionStatus {
   int64_t rebuild_target = -1; // head when the rebuild began
   int64_t events_folded = 0;   // since start (or since the rebuild began)
   int64_t events_skipped = 0;  // records that are not hub events (e.g. raw EventStore appends)
+  int64_t events_quarantined = 0;  // poisoned events skipped and recorded (all, as stored)
+  std::vector<QuarantinedEvent> quarantined;  // the first kQuarantineListed of them, by position
   std::string error;           // last error, empty when running normally
 };
+
+// How many quarantined events status() lists (the count covers them all).
+inline constexpr size_t kQuarantineListed = 100;
 
 struct EngineOptions {
   // Events read per atomic batch at most. Live, a batch holds what has arrived since the last
@@ -127,13 +159,35 @@ class ProjectionEngine {
  private:
   struct Worker;
   void Run(Worker& worker);
-  absl::Status FoldBatch(Worker& worker, const std::vector<eventstore::RecordedEvent>& events);
 
   eventstore::EventLog& log_;
   eventstore::KvStore& store_;
   EngineOptions options_;
   std::vector<std::unique_ptr<Worker>> workers_;
 };
+
+// What FoldRecords did, also when it failed part-way.
+struct FoldOutcome {
+  int64_t next = 0;     // the checkpoint written last (unchanged when nothing was written)
+  int64_t folded = 0;   // hub events folded into written batches
+  int64_t skipped = 0;  // records that are not hub events, in written batches
+  std::vector<QuarantinedEvent> quarantined;  // recorded in written batches
+};
+
+// Folds `events` (read from the log in order, ending before `next_position`) into
+// `projection`: the changes, quarantine records and the checkpoint `next_position` in one
+// atomic batch. A poisoned event whose Apply failed may have left part of itself in the batch
+// and the projection's cache, so the events before it are folded again from the store and
+// written with its quarantine record and a checkpoint just past it; folding then goes on from
+// the next event. Any other error returns at once with the projection Reset and `outcome`
+// saying what was already written.
+[[nodiscard]] absl::Status FoldRecords(eventstore::KvStore& store, Projection& projection,
+                                       const std::vector<eventstore::RecordedEvent>& events,
+                                       int64_t next_position, FoldOutcome& outcome);
+
+// Every event projection `name` has quarantined, by position.
+[[nodiscard]] absl::StatusOr<std::vector<QuarantinedEvent>> ListQuarantined(
+    eventstore::KvStore& store, std::string_view name);
 
 // Folds `projection` from its checkpoint to the log's head on the calling thread (hubctl's
 // offline rebuild, tests and benchmarks). With `from_scratch`, drops its keys first.
@@ -143,8 +197,8 @@ class ProjectionEngine {
                                    const std::function<void(int64_t)>& progress = nullptr,
                                    int batch_size = 8192);
 
-// SHA-256 (hex) over the projection's keys and values in order: two stores hold byte-identical
-// read models exactly when their digests match.
+// SHA-256 (hex) over the projection's keys and values in order, then its quarantine records:
+// two stores hold byte-identical read models exactly when their digests match.
 [[nodiscard]] absl::StatusOr<std::string> Digest(eventstore::KvStore& store,
                                                  std::string_view name);
 

@@ -159,7 +159,7 @@ absl::StatusOr<vv1::PersonEntry*> PersonIndexProjection::EntryFor(Txn& txn,
   if (!bytes) {
     entry.set_person_id(person_id);
   } else if (!entry.ParseFromString(*bytes)) {
-    return absl::DataLossError(absl::StrCat("read model key ", key, " cannot be parsed"));
+    return ReadModelCorruptError(key);  // the store's damage: retried, never quarantined
   }
   return persons_.Insert(person_id, std::move(entry), bytes ? bytes->size() : 0, /*dirty=*/true);
 }

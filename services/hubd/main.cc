@@ -458,14 +458,29 @@ absl::Status Run(const sigset_t& stop_signals) {
     served.push_back(api::v1::Views::service_full_name());
     served.push_back(api::v1::ProjectionAdmin::service_full_name());
   }
-  health->SetServingStatus("", true);
-  for (const std::string& name : served) health->SetServingStatus(name, true);
+  // Every service needs the log to write (even a read records its disclosure), so the hub as a
+  // whole and each service report NOT_SERVING while the log refuses appends (a full disk) and
+  // SERVING again when it recovers by itself.
+  auto set_serving = [health, served](bool serving) {
+    health->SetServingStatus("", serving);
+    for (const std::string& name : served) health->SetServingStatus(name, serving);
+  };
+  log->SetHealthListener([set_serving](const eventstore::LogHealth& now) {
+    set_serving(now.writable);
+    if (now.writable) {
+      HUB_LOG(INFO) << "event log writable again: health SERVING";
+    } else {
+      HUB_LOG(ERROR) << "event log refuses appends (" << now.reason << "): health NOT_SERVING";
+    }
+  });
+  set_serving(log->health().writable);
   HUB_LOG(INFO) << "hubd listening on " << host << ":" << bound_port
                 << (tls ? " (mutual TLS" : " (PLAINTEXT, development identity") << "; data dir "
                 << data_dir << "; services " << absl::StrJoin(served, ", ") << ")";
   // Last: whoever waits for the port file may rely on everything above having happened.
   if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
     if (absl::Status s = WritePortFile(port_file, bound_port); !s.ok()) {
+      log->SetHealthListener(nullptr);
       server->Shutdown();
       if (engine) engine->Stop();
       log->Close();
@@ -479,6 +494,7 @@ absl::Status Run(const sigset_t& stop_signals) {
   // Order matters: say NOT_SERVING; end subscriptions (they would hold Shutdown until its
   // deadline); drain unary calls, including appends queued in the log; then close the log,
   // which completes anything still pending and syncs.
+  log->SetHealthListener(nullptr);  // the health service is shutting down with the server
   health->Shutdown();
   event_store.Shutdown();
   if (views != nullptr) views->Shutdown();

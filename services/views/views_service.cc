@@ -1202,6 +1202,14 @@ grpc::Status ProjectionAdminService::GetProjectionStatus(
       out->set_events_folded(s.events_folded);
       out->set_events_skipped(s.events_skipped);
       out->set_error(s.error);
+      out->set_events_quarantined(s.events_quarantined);
+      for (const projections::QuarantinedEvent& q : s.quarantined) {
+        api::v1::QuarantinedEvent* listed = out->add_quarantined();
+        listed->set_position(q.position);
+        listed->set_stream(q.stream);
+        listed->set_type(q.type);
+        listed->set_reason(q.reason);
+      }
     }
     return absl::OkStatus();
   }();

@@ -10,7 +10,7 @@
 //
 // Input: chunks (fuzz_support.h), [tag][u16 length][bytes]; tag % 5 is
 //   0  a stored log record (the `log` column family's value): decoded, and folded if it is a
-//      hub event;
+//      hub event (one whose payload does not parse is folded too, as a poisoned event);
 //   1  an event payload: first byte picks the stream (kStreams), the rest is a serialized
 //      hub.events.v1.Event, folded as a record of that stream;
 //   2  key bytes: decoded as a position key, an idempotency value and a hex link;
@@ -27,9 +27,14 @@
 //   - every error carries a message;
 //   - folding is deterministic and the projections' caches are invisible: folding in one batch
 //     with the default cache and in batches of three with a two-record cache gives
-//     byte-identical read models;
+//     byte-identical read models and quarantines the same events;
+//   - a poisoned event (a hub-typed record whose payload does not parse, or one a projection
+//     rejects as corrupt) never stops a projection: it is quarantined with a reason, and every
+//     undecodable payload is; only a damaged read model (stored values the input supplies)
+//     stops one;
 //   - when the input supplies no stored values (the projections wrote the whole store), every
 //     query succeeds.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -171,48 +176,55 @@ std::vector<std::unique_ptr<projections::Projection>> MakeProjections(bool tiny_
   return out;
 }
 
-// Folds `events` into `store` in batches of `batch_size` as the engine does (Apply each, Flush,
-// commit the batch); a projection whose batch fails stops there, its batch unwritten. Returns
-// which projections failed.
-std::vector<bool> Fold(const std::vector<Folded>& events, MemoryKvStore& store, bool tiny_caches,
-                       size_t batch_size) {
+// Folds `records` into `store` in batches of `batch_size` through the engine's FoldRecords; a
+// projection whose batch fails stops there, the rest of its batch unwritten.
+struct FoldResult {
+  std::vector<bool> failed;                      // per projection
+  std::vector<std::vector<int64_t>> quarantined;  // per projection, positions in order
+};
+FoldResult Fold(const std::vector<RecordedEvent>& records, MemoryKvStore& store, bool tiny_caches,
+                size_t batch_size) {
   std::vector<std::unique_ptr<projections::Projection>> all = MakeProjections(tiny_caches);
-  std::vector<bool> failed(all.size(), false);
+  FoldResult result{std::vector<bool>(all.size(), false),
+                    std::vector<std::vector<int64_t>>(all.size())};
   for (size_t p = 0; p < all.size(); ++p) {
     projections::Projection& projection = *all[p];
-    for (size_t begin = 0; begin < events.size() && !failed[p]; begin += batch_size) {
-      projections::Txn txn(store, projection.name());
-      absl::Status status;
-      for (size_t i = begin; i < events.size() && i < begin + batch_size && status.ok(); ++i) {
-        status = projection.Apply(events[i].record, events[i].event, txn);
-      }
-      if (status.ok()) status = projection.Flush(txn);
+    for (size_t begin = 0; begin < records.size(); begin += batch_size) {
+      const size_t end = std::min(records.size(), begin + batch_size);
+      const std::vector<RecordedEvent> batch(records.begin() + begin, records.begin() + end);
+      projections::FoldOutcome outcome;
+      absl::Status status = projections::FoldRecords(store, projection, batch,
+                                                     static_cast<int64_t>(end), outcome);
       CheckError(status, absl::StrCat("projection ", std::string(projection.name())));
+      for (const projections::QuarantinedEvent& q : outcome.quarantined) {
+        HUB_FUZZ_CHECK(!q.reason.empty(), "a quarantined event has no reason");
+        result.quarantined[p].push_back(q.position);
+      }
       if (!status.ok()) {
-        projection.Reset();
-        failed[p] = true;
+        HUB_FUZZ_CHECK(!projections::IsPoisonedEvent(status),
+                       "a poisoned event stopped a projection: " + status.ToString());
+        result.failed[p] = true;
         break;
       }
-      eventstore::KvBatch batch;
-      txn.CommitTo(batch);
-      HUB_FUZZ_CHECK(store.Write(batch).ok(), "in-memory write failed");
     }
   }
-  return failed;
+  return result;
 }
 
-// Every key and value under "p/<name>/".
+// Every key and value under "p/<name>/" and its quarantine records under "q/<name>/".
 std::map<std::string, std::string> Keys(MemoryKvStore& store, std::string_view name) {
   std::map<std::string, std::string> out;
-  const std::string prefix = absl::StrCat("p/", std::string(name), "/");
-  HUB_FUZZ_CHECK(store
-                     .Scan(prefix, eventstore::PrefixEnd(prefix),
-                           [&](std::string_view k, std::string_view v) {
-                             out.emplace(std::string(k), std::string(v));
-                             return true;
-                           })
-                     .ok(),
-                 "in-memory scan failed");
+  for (const char* space : {"p/", "q/"}) {
+    const std::string prefix = absl::StrCat(space, std::string(name), "/");
+    HUB_FUZZ_CHECK(store
+                       .Scan(prefix, eventstore::PrefixEnd(prefix),
+                             [&](std::string_view k, std::string_view v) {
+                               out.emplace(std::string(k), std::string(v));
+                               return true;
+                             })
+                       .ok(),
+                   "in-memory scan failed");
+  }
   return out;
 }
 
@@ -349,7 +361,9 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace hub::fuzz;
-  std::vector<Folded> events;
+  std::vector<RecordedEvent> records;  // what the projections fold, poisoned ones included
+  std::vector<size_t> decoded;         // indexes into `records` of those that decode
+  std::vector<ev1::Event> payloads;    // their events, in the same order
   MemoryKvStore one_batch, small_batches;
   bool supplied_values = false;
   std::vector<int> sac_years;
@@ -359,9 +373,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 0: {
         std::optional<RecordedEvent> record = DecodeRecord(chunk.bytes, chain);
         if (!record || !IsHubEventType(record->type)) break;
+        // A payload that does not parse is a poisoned event: the projections quarantine it.
         std::optional<ev1::Event> event = ParseEvent(record->payload);
-        if (!event) break;  // the engine stops at such a record with kDataLoss
-        events.push_back({*std::move(record), *std::move(event)});
+        if (event) {
+          decoded.push_back(records.size());
+          payloads.push_back(*std::move(event));
+        }
+        records.push_back(*std::move(record));
         break;
       }
       case 1: {
@@ -373,7 +391,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         record.type = hub::domain::EventTypeName(*event);
         if (record.type.empty()) break;  // no payload: not a hub event
         record.payload = std::string(chunk.bytes.substr(1));
-        events.push_back({std::move(record), *std::move(event)});
+        decoded.push_back(records.size());
+        payloads.push_back(*std::move(event));
+        records.push_back(std::move(record));
         break;
       }
       case 2:
@@ -402,22 +422,43 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // Positions as the log hands them out: dense and increasing (what a record claims was
   // checked above; the projections rely on the log's order, not on the record's word).
-  for (size_t i = 0; i < events.size(); ++i) {
-    events[i].record.position = hub::GlobalPosition(static_cast<int64_t>(i));
+  for (size_t i = 0; i < records.size(); ++i) {
+    records[i].position = hub::GlobalPosition(static_cast<int64_t>(i));
+  }
+  std::vector<Folded> events;
+  std::vector<int64_t> poisoned;  // positions of records whose payload does not decode
+  for (size_t i = 0, d = 0; i < records.size(); ++i) {
+    if (d < decoded.size() && decoded[d] == i) {
+      events.push_back({records[i], std::move(payloads[d])});
+      ++d;
+    } else {
+      poisoned.push_back(static_cast<int64_t>(i));
+    }
   }
   FoldDomain(events);
-  const std::vector<bool> failed_one = Fold(events, one_batch, /*tiny_caches=*/false, events.size() + 1);
-  const std::vector<bool> failed_small = Fold(events, small_batches, /*tiny_caches=*/true, 3);
+  const FoldResult one = Fold(records, one_batch, /*tiny_caches=*/false, records.size() + 1);
+  const FoldResult small = Fold(records, small_batches, /*tiny_caches=*/true, 3);
   const std::string names[] = {
       hub::projections::kCaseFileName, hub::projections::kPersonIndexName,
       std::string(hub::projections::WorklistsProjection::kName),
       std::string(hub::projections::SacProjection::kName), hub::projections::kDisclosureLogName,
       hub::projections::kNotificationsName};
   for (size_t p = 0; p < std::size(names); ++p) {
-    HUB_FUZZ_CHECK(failed_one[p] == failed_small[p],
+    // Only a damaged read model stops a projection; a poisoned event never does.
+    HUB_FUZZ_CHECK(supplied_values || !one.failed[p],
+                   absl::StrCat("projection ", names[p], " stopped on read models it wrote"));
+    HUB_FUZZ_CHECK(one.failed[p] == small.failed[p],
                    absl::StrCat("projection ", names[p],
                                 " fails in one batch but not in small batches, or the reverse"));
-    if (failed_one[p]) continue;
+    if (one.failed[p]) continue;
+    // Every undecodable payload is quarantined, and what is quarantined does not depend on
+    // batches or caches.
+    HUB_FUZZ_CHECK(std::includes(one.quarantined[p].begin(), one.quarantined[p].end(),
+                                 poisoned.begin(), poisoned.end()),
+                   absl::StrCat("projection ", names[p], " did not quarantine a poisoned event"));
+    HUB_FUZZ_CHECK(one.quarantined[p] == small.quarantined[p],
+                   absl::StrCat("projection ", names[p],
+                                " quarantines differently in small batches"));
     HUB_FUZZ_CHECK(Keys(one_batch, names[p]) == Keys(small_batches, names[p]),
                    absl::StrCat("projection ", names[p],
                                 " folds differently in small batches with a small cache"));

@@ -44,14 +44,27 @@ void PrintStatusLine(const std::string& name, int64_t position, int64_t head, in
             << std::setw(12) << head << std::setw(10) << lag << "  " << state << "\n";
 }
 
+std::string QuarantineNote(int64_t quarantined) {
+  return quarantined == 0 ? "" : absl::StrCat("; ", quarantined, " event(s) QUARANTINED");
+}
+
 std::string StateOf(const api::ProjectionStatus& s) {
-  if (!s.error().empty()) return absl::StrCat("error: ", s.error());
+  const std::string note = QuarantineNote(s.events_quarantined());
+  if (!s.error().empty()) return absl::StrCat("error: ", s.error(), note);
   if (s.rebuilding()) {
     const int64_t target = std::max<int64_t>(1, s.rebuild_target() + 1);
     return absl::StrCat("rebuilding ", std::min<int64_t>(100, s.position() * 100 / target), "% (",
-                        s.position(), "/", target, ")");
+                        s.position(), "/", target, ")", note);
   }
-  return s.lag() == 0 ? "up to date" : "catching up";
+  return absl::StrCat(s.lag() == 0 ? "up to date" : "catching up", note);
+}
+
+// One line per quarantined event, after the table: what an operator needs to find it in the log
+// (hubctl read --from POSITION).
+void PrintQuarantined(const std::string& name, int64_t position, const std::string& stream,
+                      const std::string& type, const std::string& reason) {
+  std::cout << "quarantined  " << name << "  position " << position << "  " << stream << "  "
+            << type << ": " << reason << "\n";
 }
 
 absl::StatusOr<std::string> ViewsDir(const std::string& data_dir, const std::string& views_dir) {
@@ -86,7 +99,16 @@ int StatusRemote(const std::shared_ptr<grpc::Channel>& channel, const CallIdenti
   bool healthy = true;
   for (const api::ProjectionStatus& s : response.projections()) {
     PrintStatusLine(s.name(), s.position(), s.head(), s.lag(), StateOf(s));
-    healthy = healthy && s.error().empty();
+    healthy = healthy && s.error().empty() && s.events_quarantined() == 0;
+  }
+  for (const api::ProjectionStatus& s : response.projections()) {
+    for (const api::QuarantinedEvent& q : s.quarantined()) {
+      PrintQuarantined(s.name(), q.position(), q.stream(), q.type(), q.reason());
+    }
+    if (s.events_quarantined() > s.quarantined_size()) {
+      std::cout << "quarantined  " << s.name() << "  and "
+                << s.events_quarantined() - s.quarantined_size() << " more\n";
+    }
   }
   return healthy ? kExitOk : kExitFailed;
 }
@@ -169,15 +191,22 @@ int StatusOffline(const std::string& data_dir, const std::string& views_dir, boo
     store = std::move(*opened);
   }
   PrintStatusHeader();
+  std::vector<std::pair<std::string, projections::QuarantinedEvent>> quarantined;
   for (const auto& projection : services::HubProjections()) {
     int64_t position = 0;
+    std::string note;
     if (store) {
       auto checkpoint = projections::ReadCheckpoint(*store, projection->name());
       if (!checkpoint.ok()) return Fail(std::string(checkpoint.status().message()));
       position = *checkpoint;
+      auto listed = projections::ListQuarantined(*store, projection->name());
+      if (!listed.ok()) return Fail(std::string(listed.status().message()));
+      note = QuarantineNote(static_cast<int64_t>(listed->size()));
+      for (auto& q : *listed) quarantined.emplace_back(std::string(projection->name()), std::move(q));
     }
     const int64_t lag = std::max<int64_t>(0, head + 1 - position);
-    std::string state = lag == 0 ? "up to date" : "behind (folds when hubd starts)";
+    std::string state =
+        absl::StrCat(lag == 0 ? "up to date" : "behind (folds when hubd starts)", note);
     if (digest && store) {
       auto d = projections::Digest(*store, projection->name());
       if (!d.ok()) return Fail(std::string(d.status().message()));
@@ -185,8 +214,11 @@ int StatusOffline(const std::string& data_dir, const std::string& views_dir, boo
     }
     PrintStatusLine(std::string(projection->name()), position, head, lag, state);
   }
+  for (const auto& [name, q] : quarantined) {
+    PrintQuarantined(name, q.position, q.stream, q.type, q.reason);
+  }
   (*log)->Close();
-  return kExitOk;
+  return quarantined.empty() ? kExitOk : kExitFailed;
 }
 
 int RebuildOffline(const std::string& data_dir, const std::string& views_dir,
