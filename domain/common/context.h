@@ -17,6 +17,10 @@ struct Caller {
   common::v1::AgencyKind agency_kind = common::v1::AGENCY_KIND_UNSPECIFIED;
   std::string user_id;
   std::vector<common::v1::Role> roles;
+  // When the credentials that identified the caller stop being valid (the earlier of the
+  // token's and the client certificate's expiry); infinite when they do not expire. A
+  // long-lived call (a subscription) ends then.
+  absl::Time expires_at = absl::InfiniteFuture();
 
   bool HasRole(common::v1::Role role) const;
 };
