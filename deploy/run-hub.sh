@@ -14,7 +14,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 creds="$root/var/trial-credentials"
 HUBCTL="$root/build/tools/hubctl/hubctl" "$root/deploy/make-trial-credentials.sh" "$creds" >&2
 mkdir -p "$root/var/data"
-exec "$root/build/services/hubd/hubd" --listen=127.0.0.1:50051 --data_dir="$root/var/data" \
+exec "$root/build/services/hubd/hubd" --listen=127.0.0.1:50051 --admin_listen=127.0.0.1:50052 \
+  --data_dir="$root/var/data" --backup_dir="$root/var/backups" \
   --partnership="$root/deploy/partnership.example.textproto" \
   --agreement="$root/deploy/agreement.example.textproto" \
   --access="$root/deploy/access.example.textproto" \

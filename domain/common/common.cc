@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "domain/common/context.h"
@@ -68,6 +69,18 @@ std::string EventTypeName(const events::v1::Event& event) {
   return field == nullptr ? "" : field->message_type()->name();
 }
 
+bool IsHubEventType(std::string_view type) {
+  static const auto* const names = [] {
+    auto* set = new absl::flat_hash_set<std::string>();
+    const auto* oneof = events::v1::Event::descriptor()->FindOneofByName("payload");
+    for (int i = 0; i < oneof->field_count(); ++i) {
+      set->insert(oneof->field(i)->message_type()->name());
+    }
+    return set;
+  }();
+  return names->contains(absl::string_view(type.data(), type.size()));
+}
+
 std::string Label(const google::protobuf::EnumDescriptor* descriptor, int value) {
   const google::protobuf::EnumValueDescriptor* v = descriptor->FindValueByNumber(value);
   if (v == nullptr || !v->options().HasExtension(common::v1::label)) return "";
@@ -107,6 +120,20 @@ std::string IdentifierStream(const common::v1::Identifier& identifier) {
     }
   }
   return absl::StrCat("ident-", kind, "-", value);
+}
+
+bool IsHubStream(std::string_view stream) {
+  // Exact names first, then prefixes followed by an id.
+  for (std::string_view exact : {std::string_view("agreement"),
+                                 std::string_view(kOperatorAccessStream),
+                                 std::string_view(kServedWithTlsStream)}) {
+    if (stream == exact) return true;
+  }
+  for (std::string_view prefix : {"person-", "ident-", "concern-", "enquiry-", "disclosures-",
+                                  "emergency-access-"}) {
+    if (stream.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
 }
 
 }  // namespace hub::domain

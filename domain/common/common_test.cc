@@ -114,5 +114,35 @@ TEST(StreamsTest, IdentifierStreamsAreSafeAndDistinct) {
   EXPECT_EQ(SubId("abc", 2), "abc-2");
 }
 
+TEST(StreamsTest, TheHubsOwnStreamsAreRecognised) {
+  common::v1::Identifier nhs;
+  nhs.set_kind(common::v1::IDENTIFIER_KIND_NHS_NUMBER);
+  nhs.set_value("9434765919");
+  for (const std::string& stream :
+       {PersonStream("p1"), ConcernStream("c1"), EnquiryStream("e1"), IdentifierStream(nhs),
+        std::string("disclosures-p1"), std::string("disclosures-unmatched"),
+        std::string("emergency-access-c1"), std::string("agreement"),
+        std::string(kOperatorAccessStream), std::string(kServedWithTlsStream)}) {
+    EXPECT_TRUE(IsHubStream(stream)) << stream;
+  }
+  for (const char* stream : {"case-9", "bench-1", "agreements", "persons-1", "", "Person-1",
+                             "operator-access-2"}) {
+    EXPECT_FALSE(IsHubStream(stream)) << stream;
+  }
+}
+
+TEST(EnvelopeTest, HubEventTypesAreThePayloadNames) {
+  EXPECT_TRUE(IsHubEventType("EmergencyAccessGranted"));
+  EXPECT_TRUE(IsHubEventType("ConcernRaised"));
+  EXPECT_TRUE(IsHubEventType("RawLogAccessed"));
+  EXPECT_FALSE(IsHubEventType("emergency_access_granted"));  // the field, not the type
+  EXPECT_FALSE(IsHubEventType("NoteAdded"));
+  EXPECT_FALSE(IsHubEventType(""));
+  // Every payload a command can produce is a hub event type.
+  events::v1::Event e;
+  e.mutable_disclosure_recorded();
+  EXPECT_TRUE(IsHubEventType(EventTypeName(e)));
+}
+
 }  // namespace
 }  // namespace hub::domain

@@ -24,6 +24,10 @@ struct Caller {
   std::string user_id;
   std::vector<common::v1::Role> roles;
   CallerKind kind = CallerKind::kPractitioner;
+  // When the credentials that identified the caller stop being valid (the earlier of the
+  // token's and the client certificate's expiry); infinite when they do not expire. A
+  // long-lived call (a subscription) ends then.
+  absl::Time expires_at = absl::InfiniteFuture();
 
   bool HasRole(common::v1::Role role) const;
   // A named person (a token's subject), who can be held to account for a judgement.

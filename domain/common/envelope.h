@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "absl/time/time.h"
 #include "domain/common/context.h"
@@ -17,6 +18,10 @@ events::v1::Event NewEvent(const CommandContext& ctx);
 
 // The payload's message name, used as the log record's type ("ConcernRaised"); "" if unset.
 std::string EventTypeName(const events::v1::Event& event);
+
+// True when `type` names one of Event's payload messages ("EmergencyAccessGranted"): the
+// records the projections fold as hub events.
+bool IsHubEventType(std::string_view type);
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t);
 absl::Time FromTimestamp(const google::protobuf::Timestamp& t);

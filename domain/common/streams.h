@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "hub/common/v1/values.pb.h"
 
@@ -13,5 +14,18 @@ std::string ConcernStream(const std::string& concern_id);
 std::string EnquiryStream(const std::string& enquiry_id);
 // "ident-nhs-9434765919": the claim stream of one identifier (value normalised).
 std::string IdentifierStream(const common::v1::Identifier& identifier);
+
+// The audit stream of raw log access by operators (RawLogAccessed): every raw read, every
+// subscription opened and every backup.
+inline constexpr char kOperatorAccessStream[] = "operator-access";
+// Holds one ServedWithTls event once hubd has served the data directory over mutual TLS; a
+// development identity is refused on such a directory.
+inline constexpr char kServedWithTlsStream[] = "served-with-tls";
+
+// True when `stream` is one the hub's services write (person-, ident-, concern-, enquiry-,
+// disclosures-, emergency-access-, agreement, operator-access, served-with-tls): hub events
+// enter those only through the domain's commands, never through a raw append, which could
+// move a case's version or poison its stream.
+bool IsHubStream(std::string_view stream);
 
 }  // namespace hub::domain

@@ -1,5 +1,6 @@
 #include "services/common/tls_authenticator.h"
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <vector>
@@ -138,6 +139,7 @@ absl::StatusOr<domain::Caller> CallerIdentifier::Identify(std::string_view peer_
   domain::Caller caller;
   caller.agency_id = agency->agency_id();
   caller.agency_kind = agency->kind();
+  caller.expires_at = peer.not_after;  // long-lived calls end with the certificate
 
   if (registered->operators()) {
     // The hub's operators administer the log; they are never a practitioner as well.
@@ -178,6 +180,7 @@ absl::StatusOr<domain::Caller> CallerIdentifier::Identify(std::string_view peer_
                      "' but the client certificate is agency '", caller.agency_id, "'"));
   }
   caller.user_id = token.user_id;
+  caller.expires_at = std::min(caller.expires_at, token.expires_at);
   if (absl::StartsWith(caller.user_id, "system:")) {
     return absl::UnauthenticatedError("token subject: 'system:' names are reserved");
   }

@@ -8,6 +8,7 @@
 #include "services/common/command_rules.h"
 #include "services/common/deadline.h"
 #include "services/common/grpc_status.h"
+#include "services/eventstore/raw_access.h"
 #include "services/eventstore/translate.h"
 
 namespace hub::services {
@@ -41,12 +42,15 @@ grpc::ServerUnaryReactor* EventStoreService::Append(grpc::CallbackServerContext*
                                                     const api::v1::AppendRequest* request,
                                                     api::v1::AppendResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::Status allowed = Allowed(*context, "Append"); !allowed.ok()) {
+  if (absl::Status allowed = Allowed(*context, "Append").status(); !allowed.ok()) {
     reactor->Finish(ToGrpcStatus(allowed));
     return reactor;
   }
   absl::StatusOr<eventstore::AppendRequest> append = AppendRequestFromProto(
       *request, DeadlineFromGrpc(context->deadline()), options_.limits);
+  if (append.ok()) {
+    if (absl::Status raw = CheckRawAppend(*append); !raw.ok()) append = raw;
+  }
   if (!append.ok()) {
     reactor->Finish(ToGrpcStatus(append.status()));
     return reactor;
@@ -65,9 +69,18 @@ grpc::ServerUnaryReactor* EventStoreService::ReadStream(grpc::CallbackServerCont
                                                         const api::v1::ReadStreamRequest* request,
                                                         api::v1::ReadStreamResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status status = Allowed(*context, "ReadStream");
-  if (status.ok()) status = ReadStreamImpl(*request, *response);
-  reactor->Finish(ToGrpcStatus(status));
+  absl::StatusOr<domain::Caller> caller = Allowed(*context, "ReadStream");
+  absl::StatusOr<ReadStreamQuery> query =
+      caller.ok() ? ReadStreamQueryFromProto(*request, options_.limits) : caller.status();
+  if (!query.ok()) {
+    reactor->Finish(ToGrpcStatus(query.status()));
+    return reactor;
+  }
+  RecordThen(*caller, RawAccessOf(*request), DeadlineFromGrpc(context->deadline()),
+             [this, reactor, response, query = *std::move(query)](absl::Status recorded) {
+               if (recorded.ok()) recorded = ReadStreamImpl(query, *response);
+               reactor->Finish(ToGrpcStatus(recorded));
+             });
   return reactor;
 }
 
@@ -75,9 +88,20 @@ grpc::ServerUnaryReactor* EventStoreService::ReadAll(grpc::CallbackServerContext
                                                      const api::v1::ReadAllRequest* request,
                                                      api::v1::ReadAllResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status status = Allowed(*context, "ReadAll");
-  if (status.ok()) status = ReadAllImpl(DeadlineFromGrpc(context->deadline()), *request, *response);
-  reactor->Finish(ToGrpcStatus(status));
+  const absl::Time deadline = DeadlineFromGrpc(context->deadline());
+  absl::StatusOr<domain::Caller> caller = Allowed(*context, "ReadAll");
+  absl::StatusOr<eventstore::ReadAllOptions> options =
+      caller.ok() ? ReadAllOptionsFromProto(*request, deadline, options_.limits)
+                  : caller.status();
+  if (!options.ok()) {
+    reactor->Finish(ToGrpcStatus(options.status()));
+    return reactor;
+  }
+  RecordThen(*caller, RawAccessOf(*request), deadline,
+             [this, reactor, response, options = *std::move(options)](absl::Status recorded) {
+               if (recorded.ok()) recorded = ReadAllImpl(options, *response);
+               reactor->Finish(ToGrpcStatus(recorded));
+             });
   return reactor;
 }
 
@@ -91,31 +115,53 @@ grpc::ServerWriteReactor<api::v1::SubscribeResponse>* EventStoreService::Subscri
       .batch_size = options_.subscribe_batch_size,
       .max_scan = options_.subscribe_max_scan,
   };
+  absl::StatusOr<domain::Caller> caller = Allowed(*context, "Subscribe");
+  services_internal::SubscribeCaller who;
+  if (caller.ok()) {
+    // The record is appended when the request has been validated, before the first read.
+    who.record = RawAccessAppend(*caller, options_.clock->Now(), RawAccessOf(*request));
+    who.record.deadline = DeadlineFromGrpc(context->deadline());
+    who.expires_at = caller->expires_at;
+  }
   return services_internal::SubscribeReactor::Start(env, context, *request,
-                                                    ToGrpcStatus(Allowed(*context, "Subscribe")));
+                                                    ToGrpcStatus(caller.status()), std::move(who));
 }
 
-absl::Status EventStoreService::Allowed(const grpc::ServerContextBase& context,
-                                        const char* method) const {
+absl::StatusOr<domain::Caller> EventStoreService::Allowed(const grpc::ServerContextBase& context,
+                                                          const char* method) const {
   return AuthorizeCaller(options_.authenticator, context,
-                         std::string("hub.api.v1.EventStore/") + method)
-      .status();
+                         std::string("hub.api.v1.EventStore/") + method);
 }
 
-absl::Status EventStoreService::ReadStreamImpl(const api::v1::ReadStreamRequest& request,
+void EventStoreService::RecordThen(const domain::Caller& caller,
+                                   events::v1::RawLogAccessed access, absl::Time deadline,
+                                   absl::AnyInvocable<void(absl::Status) &&> answer) {
+  eventstore::AppendRequest record =
+      RawAccessAppend(caller, options_.clock->Now(), std::move(access));
+  record.deadline = deadline;
+  // The read runs on the runner: the completion comes on the log's writer thread, where a
+  // disk read would hold up every other append's group commit.
+  log_.AppendAsync(std::move(record),
+                   [this, answer = std::move(answer)](
+                       absl::StatusOr<eventstore::AppendResult> appended) mutable {
+                     absl::Status recorded =
+                         appended.ok() ? absl::OkStatus() : RawAccessNotRecorded(appended.status());
+                     runner_.Post([answer = std::move(answer), recorded]() mutable {
+                       std::move(answer)(recorded);
+                     });
+                   });
+}
+
+absl::Status EventStoreService::ReadStreamImpl(const ReadStreamQuery& query,
                                                api::v1::ReadStreamResponse& response) {
-  HUB_ASSIGN_OR_RETURN(ReadStreamQuery query, ReadStreamQueryFromProto(request, options_.limits));
   HUB_ASSIGN_OR_RETURN(eventstore::ReadStreamResult result,
                        log_.ReadStream(query.stream, query.options));
   ReadStreamResultToProto(result, kMaxReadResponseBytes, &response);
   return absl::OkStatus();
 }
 
-absl::Status EventStoreService::ReadAllImpl(absl::Time deadline,
-                                            const api::v1::ReadAllRequest& request,
+absl::Status EventStoreService::ReadAllImpl(const eventstore::ReadAllOptions& options,
                                             api::v1::ReadAllResponse& response) {
-  HUB_ASSIGN_OR_RETURN(eventstore::ReadAllOptions options,
-                       ReadAllOptionsFromProto(request, deadline, options_.limits));
   HUB_ASSIGN_OR_RETURN(eventstore::ReadAllResult result, log_.ReadAll(options));
   ReadAllResultToProto(result, kMaxReadResponseBytes, &response);
   return absl::OkStatus();

@@ -4,7 +4,10 @@
 // Uses gRPC's callback API. Append hands the request to EventLog::AppendAsync and finishes
 // the call from the log's completion callback: no gRPC thread ever waits for an fsync, which
 // is what lets one synced write carry many appends (group commit). ReadStream and ReadAll are
-// short reads answered inline. Subscribe is a reactor per call (internal/subscribe_reactor.h).
+// reads answered on the service's task runner once their RawLogAccessed record is durable
+// (raw_access.h). Subscribe is a reactor per call (internal/subscribe_reactor.h), recorded
+// when it opens and ended when the caller's credentials expire. Append refuses hub events and
+// the hub's own streams (CheckRawAppend in translate.h).
 //
 // Lifecycle: construct over a log that outlives it, register with a grpc::ServerBuilder,
 // and at shutdown call Shutdown() BEFORE grpc::Server::Shutdown (subscriptions never end by
@@ -15,10 +18,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "absl/functional/any_invocable.h"
+#include "base/clock.h"
 #include "eventstore/event_log.h"
 #include "grpcpp/grpcpp.h"
 #include "hub/api/v1/event_store_service.grpc.pb.h"
 #include "services/common/authenticator.h"
+#include "services/eventstore/translate.h"
 #include "services/eventstore/internal/subscribe_reactor.h"
 #include "services/eventstore/internal/task_runner.h"
 
@@ -40,6 +46,8 @@ class EventStoreService final : public api::v1::EventStore::CallbackService {
     // Who is calling; every call needs an operator (the table in command_rules.cc). Without
     // one every call is refused.
     const Authenticator* authenticator = nullptr;
+    // Stamps the RawLogAccessed records of reads and subscriptions.
+    const Clock* clock = &SystemClock::Get();
   };
 
   EventStoreService(eventstore::EventLog& log, const Options& options);
@@ -67,11 +75,16 @@ class EventStoreService final : public api::v1::EventStore::CallbackService {
       grpc::CallbackServerContext* context, const api::v1::SubscribeRequest* request) override;
 
  private:
-  // OK if the caller may call EventStore/`method`.
-  absl::Status Allowed(const grpc::ServerContextBase& context, const char* method) const;
-  absl::Status ReadStreamImpl(const api::v1::ReadStreamRequest& request,
-                              api::v1::ReadStreamResponse& response);
-  absl::Status ReadAllImpl(absl::Time deadline, const api::v1::ReadAllRequest& request,
+  // The caller, if they may call EventStore/`method`.
+  absl::StatusOr<domain::Caller> Allowed(const grpc::ServerContextBase& context,
+                                         const char* method) const;
+  // Appends `access` as `caller`'s RawLogAccessed record, then runs `answer` on the task
+  // runner (never on a log thread) with OK, or with the status to answer when the record
+  // could not be written (the read must then hand out nothing).
+  void RecordThen(const domain::Caller& caller, events::v1::RawLogAccessed access,
+                  absl::Time deadline, absl::AnyInvocable<void(absl::Status) &&> answer);
+  absl::Status ReadStreamImpl(const ReadStreamQuery& query, api::v1::ReadStreamResponse& response);
+  absl::Status ReadAllImpl(const eventstore::ReadAllOptions& options,
                            api::v1::ReadAllResponse& response);
 
   eventstore::EventLog& log_;

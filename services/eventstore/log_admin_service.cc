@@ -1,12 +1,17 @@
 #include "services/eventstore/log_admin_service.h"
 
+#include <filesystem>
 #include <string>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
 
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "services/common/eventstore_proto.h"
 #include "services/common/command_rules.h"
 #include "services/common/grpc_status.h"
+#include "services/eventstore/raw_access.h"
 #include "services/eventstore/translate.h"
 
 namespace hub::services {
@@ -36,8 +41,7 @@ grpc::Status LogAdminService::Backup(grpc::ServerContext* context,
   absl::StatusOr<domain::Caller> caller =
       AuthorizeCaller(authenticator_, *context, "hub.api.v1.LogAdmin/Backup");
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  HUB_LOG(INFO) << "backup requested by " << caller->agency_id << "/" << caller->user_id;
-  return ToGrpcStatus(BackupImpl(*request, *response));
+  return ToGrpcStatus(BackupImpl(*caller, *request, *response));
 }
 
 absl::Status LogAdminService::VerifyImpl(const api::v1::VerifyRequest& request,
@@ -54,13 +58,26 @@ absl::Status LogAdminService::VerifyImpl(const api::v1::VerifyRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status LogAdminService::BackupImpl(const api::v1::BackupRequest& request,
+absl::Status LogAdminService::BackupImpl(const domain::Caller& caller,
+                                         const api::v1::BackupRequest& request,
                                          api::v1::BackupResponse& response) {
-  HUB_ASSIGN_OR_RETURN(std::string directory, BackupDirectoryFromProto(request));
-  // Taken before the checkpoint, which therefore holds at least this head.
+  HUB_ASSIGN_OR_RETURN(std::string directory,
+                       BackupDirectoryFromProto(request, options_.backup_dir));
+  // Nothing may stand at the name, not even a dangling symbolic link the checkpoint would
+  // follow out of the backup directory.
+  std::error_code ec;
+  if (std::filesystem::symlink_status(directory, ec).type() !=
+      std::filesystem::file_type::not_found) {
+    return absl::AlreadyExistsError(absl::StrCat("directory: ", directory, " already exists"));
+  }
+  // Recorded before the checkpoint, which therefore holds at least this head and the record.
   const eventstore::Head head = log_.GetHead();
+  HUB_RETURN_IF_ERROR(RecordRawAccess(log_, caller, options_.clock->Now(),
+                                      RawAccessOf(request, directory, head))
+                          .status());
   HUB_RETURN_IF_ERROR(Annotate(log_.Checkpoint(directory), "backup to " + directory));
-  HUB_LOG(INFO) << "backup written to " << directory << " (head " << head.position << ")";
+  HUB_LOG(INFO) << "backup by " << caller.agency_id << "/" << caller.user_id << " written to "
+                << directory << " (head " << head.position << ")";
   HeadToProto(head, response.mutable_head());
   return absl::OkStatus();
 }

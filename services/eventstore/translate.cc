@@ -1,12 +1,18 @@
 #include "services/eventstore/translate.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <string>
-#include <vector>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "domain/common/envelope.h"
+#include "domain/common/streams.h"
 #include "services/common/eventstore_proto.h"
+#include "services/eventstore/raw_access.h"
 
 namespace hub::services {
 namespace {
@@ -132,6 +138,7 @@ absl::StatusOr<ReadStreamQuery> ReadStreamQueryFromProto(const api::v1::ReadStre
   HUB_RETURN_IF_ERROR(eventstore::ValidateStreamName(request.stream(), limits));
   query.stream = request.stream();
   HUB_ASSIGN_OR_RETURN(query.options.limit, LimitFromProto(request.limit()));
+  HUB_RETURN_IF_ERROR(CheckRawAccessReason(request.reason(), "reason"));
   switch (request.direction()) {
     case api::v1::READ_DIRECTION_UNSPECIFIED:
     case api::v1::READ_DIRECTION_FORWARD:
@@ -171,6 +178,7 @@ absl::StatusOr<eventstore::ReadAllOptions> ReadAllOptionsFromProto(
   HUB_ASSIGN_OR_RETURN(options.from, FromPositionFromProto(request.from_position()));
   HUB_ASSIGN_OR_RETURN(options.limit, LimitFromProto(request.limit()));
   HUB_RETURN_IF_ERROR(ValidateFilter(request.stream_prefix(), request.event_type(), limits));
+  HUB_RETURN_IF_ERROR(CheckRawAccessReason(request.reason(), "reason"));
   options.stream_prefix = request.stream_prefix();
   options.event_type = request.event_type();
   options.deadline = deadline;
@@ -194,6 +202,7 @@ absl::StatusOr<SubscribeQuery> SubscribeQueryFromProto(const api::v1::SubscribeR
   SubscribeQuery query;
   HUB_ASSIGN_OR_RETURN(query.from, FromPositionFromProto(request.from_position()));
   HUB_RETURN_IF_ERROR(ValidateFilter(request.stream_prefix(), request.event_type(), limits));
+  HUB_RETURN_IF_ERROR(CheckRawAccessReason(request.reason(), "reason"));
   query.filter.stream_prefix = request.stream_prefix();
   query.filter.event_type = request.event_type();
   return query;
@@ -216,12 +225,102 @@ absl::StatusOr<eventstore::VerifyOptions> VerifyOptionsFromProto(
   return options;
 }
 
-absl::StatusOr<std::string> BackupDirectoryFromProto(const api::v1::BackupRequest& request) {
-  if (request.directory().empty()) return absl::InvalidArgumentError("directory: required");
-  if (request.directory().front() != '/') {
-    return absl::InvalidArgumentError("directory: must be an absolute path on the server");
+absl::StatusOr<std::string> BackupDirectoryFromProto(const api::v1::BackupRequest& request,
+                                                     const std::string& backup_dir) {
+  if (backup_dir.empty()) {
+    return absl::FailedPreconditionError(
+        "backups are not configured on this hub: start hubd with --backup_dir");
   }
-  return request.directory();
+  HUB_RETURN_IF_ERROR(CheckRawAccessReason(request.reason(), "reason"));
+  const std::string& directory = request.directory();
+  if (directory.empty()) return absl::InvalidArgumentError("directory: required");
+  std::string name = directory;
+  if (directory.front() == '/') {
+    // An absolute path is accepted only when it names an entry directly in the backup
+    // directory once "." and ".." are resolved; symbolic links cannot lead out, because the
+    // entry must not exist and the backup directory has none.
+    const std::filesystem::path normal = std::filesystem::path(directory).lexically_normal();
+    if (normal.parent_path() != std::filesystem::path(backup_dir)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "directory: must be a name in the backup directory ", backup_dir, ", got '", directory,
+          "'"));
+    }
+    name = normal.filename().string();
+  }
+  constexpr size_t kMaxNameLength = 128;
+  const bool valid =
+      !name.empty() && name.size() <= kMaxNameLength && absl::ascii_isalnum(name.front()) &&
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return absl::ascii_isalnum(c) || c == '.' || c == '_' || c == '-';
+      });
+  if (!valid) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "directory: must be a name of letters, digits, '.', '_' and '-' (at most ",
+        kMaxNameLength, ", starting with a letter or digit) in the backup directory; got '",
+        directory, "'"));
+  }
+  return (std::filesystem::path(backup_dir) / name).string();
+}
+
+absl::Status CheckRawAppend(const eventstore::AppendRequest& request) {
+  for (size_t i = 0; i < request.events.size(); ++i) {
+    if (domain::IsHubEventType(request.events[i].type)) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "events[", i, "].type: '", request.events[i].type,
+          "' is a hub event; hub events enter the log only through the domain's commands "
+          "(the People, ReferralIntake, Mash, Enquiry, Advocacy and Views services)"));
+    }
+  }
+  if (domain::IsHubStream(request.stream)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "stream: '", request.stream,
+        "' is one of the hub's own streams; hub events enter the log only through the "
+        "domain's commands, so raw appends may not write to it"));
+  }
+  return absl::OkStatus();
+}
+
+events::v1::RawLogAccessed RawAccessOf(const api::v1::ReadStreamRequest& request) {
+  events::v1::RawLogAccessed access;
+  access.set_method("EventStore.ReadStream");
+  access.set_stream(request.stream());
+  access.set_from(request.from_version());
+  access.set_limit(request.limit() == 0 ? kDefaultReadLimit : request.limit());
+  access.set_backward(request.direction() == api::v1::READ_DIRECTION_BACKWARD);
+  access.set_reason(request.reason());
+  return access;
+}
+
+events::v1::RawLogAccessed RawAccessOf(const api::v1::ReadAllRequest& request) {
+  events::v1::RawLogAccessed access;
+  access.set_method("EventStore.ReadAll");
+  access.set_from(request.from_position());
+  access.set_limit(request.limit() == 0 ? kDefaultReadLimit : request.limit());
+  access.set_stream_prefix(request.stream_prefix());
+  access.set_event_type(request.event_type());
+  access.set_reason(request.reason());
+  return access;
+}
+
+events::v1::RawLogAccessed RawAccessOf(const api::v1::SubscribeRequest& request) {
+  events::v1::RawLogAccessed access;
+  access.set_method("EventStore.Subscribe");
+  access.set_from(request.from_position());
+  access.set_stream_prefix(request.stream_prefix());
+  access.set_event_type(request.event_type());
+  access.set_reason(request.reason());
+  return access;
+}
+
+events::v1::RawLogAccessed RawAccessOf(const api::v1::BackupRequest& request,
+                                       const std::string& target, const eventstore::Head& head) {
+  events::v1::RawLogAccessed access;
+  access.set_method("LogAdmin.Backup");
+  access.set_backup_target(target);
+  access.set_head_position(head.position.value());
+  access.set_head_link(eventstore::LinkToHex(head.link));
+  access.set_reason(request.reason());
+  return access;
 }
 
 }  // namespace hub::services

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "eventstore/event_log.h"
 #include "hub/api/v1/event_store_service.pb.h"
+#include "hub/events/v1/events.pb.h"
 
 namespace hub::services {
 
@@ -35,7 +36,7 @@ struct ReadStreamQuery {
   std::string stream;
   eventstore::ReadStreamOptions options;
 };
-// INVALID_ARGUMENT for a bad stream name, limit or from_version.
+// INVALID_ARGUMENT for a bad stream name, limit, from_version or reason.
 absl::StatusOr<ReadStreamQuery> ReadStreamQueryFromProto(const api::v1::ReadStreamRequest& request,
                                                          const eventstore::Limits& limits);
 // Fills `out` with at most `max_bytes` of events (at least one); if events are left out,
@@ -43,7 +44,8 @@ absl::StatusOr<ReadStreamQuery> ReadStreamQueryFromProto(const api::v1::ReadStre
 void ReadStreamResultToProto(const eventstore::ReadStreamResult& result, size_t max_bytes,
                              api::v1::ReadStreamResponse* out);
 
-// INVALID_ARGUMENT for a negative from_position, a bad limit or an over-long filter.
+// INVALID_ARGUMENT for a negative from_position, a bad limit, an over-long filter or a bad
+// reason.
 absl::StatusOr<eventstore::ReadAllOptions> ReadAllOptionsFromProto(
     const api::v1::ReadAllRequest& request, absl::Time deadline, const eventstore::Limits& limits);
 // Fills `out` with at most `max_bytes` of events (at least one); if events are left out,
@@ -55,7 +57,7 @@ struct SubscribeQuery {
   GlobalPosition from;
   eventstore::Subscription::Filter filter;
 };
-// INVALID_ARGUMENT for a negative from_position or an over-long filter.
+// INVALID_ARGUMENT for a negative from_position, an over-long filter or a bad reason.
 absl::StatusOr<SubscribeQuery> SubscribeQueryFromProto(const api::v1::SubscribeRequest& request,
                                                        const eventstore::Limits& limits);
 
@@ -63,7 +65,27 @@ absl::StatusOr<SubscribeQuery> SubscribeQueryFromProto(const api::v1::SubscribeR
 absl::StatusOr<eventstore::VerifyOptions> VerifyOptionsFromProto(
     const api::v1::VerifyRequest& request);
 
-// Returns the checkpoint directory; INVALID_ARGUMENT unless it is a non-empty absolute path.
-absl::StatusOr<std::string> BackupDirectoryFromProto(const api::v1::BackupRequest& request);
+// Returns the checkpoint directory inside `backup_dir` (an absolute, normalised path without
+// symbolic links: hubd canonicalises --backup_dir at start). `directory` is a plain name
+// ([A-Za-z0-9][A-Za-z0-9._-]*, at most 128 characters) or an absolute path that is, once
+// normalised, such a name directly inside `backup_dir`. INVALID_ARGUMENT "directory: ..."
+// otherwise (empty, "..", a relative path, a path elsewhere), or for a bad reason;
+// FAILED_PRECONDITION when `backup_dir` is empty (backups are not configured).
+absl::StatusOr<std::string> BackupDirectoryFromProto(const api::v1::BackupRequest& request,
+                                                     const std::string& backup_dir);
+
+// PERMISSION_DENIED unless `request` may be appended through the raw EventStore: no event may
+// be of a hub event type (domain::IsHubEventType) and the stream may not be one of the hub's
+// own (domain::IsHubStream). Hub events enter the log only through the domain's commands, so
+// that a raw append can neither forge one nor move a case's version.
+[[nodiscard]] absl::Status CheckRawAppend(const eventstore::AppendRequest& request);
+
+// What each raw read or backup touched, for its RawLogAccessed record (raw_access.h). The
+// requests must have been validated by the *FromProto functions above (reason included).
+events::v1::RawLogAccessed RawAccessOf(const api::v1::ReadStreamRequest& request);
+events::v1::RawLogAccessed RawAccessOf(const api::v1::ReadAllRequest& request);
+events::v1::RawLogAccessed RawAccessOf(const api::v1::SubscribeRequest& request);
+events::v1::RawLogAccessed RawAccessOf(const api::v1::BackupRequest& request,
+                                       const std::string& target, const eventstore::Head& head);
 
 }  // namespace hub::services

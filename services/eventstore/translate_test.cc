@@ -11,7 +11,9 @@ namespace hub::services {
 namespace {
 
 using ::hub::testing::IsOk;
+using ::hub::testing::IsOkAndHolds;
 using ::hub::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -204,15 +206,75 @@ TEST(VerifyOptionsFromProtoTest, ExpectedHead) {
   EXPECT_EQ(options->expected_link, std::string(32, '\xaa'));
 }
 
-TEST(BackupDirectoryFromProtoTest, MustBeAbsolute) {
+TEST(BackupDirectoryFromProtoTest, AcceptsOnlyANameInTheBackupDirectory) {
+  const std::string dir = "/srv/hub-backups";
   api::v1::BackupRequest request;
-  EXPECT_THAT(BackupDirectoryFromProto(request),
+  request.set_directory("hub-2026-11-23");
+  EXPECT_THAT(BackupDirectoryFromProto(request, dir),
+              IsOkAndHolds(std::string("/srv/hub-backups/hub-2026-11-23")));
+  request.set_directory("/srv/hub-backups/./hub-2026-11-23");
+  EXPECT_THAT(BackupDirectoryFromProto(request, dir),
+              IsOkAndHolds(std::string("/srv/hub-backups/hub-2026-11-23")));
+  for (const char* bad :
+       {"", "..", ".", ".hidden", "a/b", "../escaped", "/srv/hub-backups/../escaped",
+        "/srv/hub-backups/../../etc/cron.d/x", "/srv/hub-backups", "/srv/hub-backups/",
+        "/srv/hub-backups/a/b", "/srv/hub-backups-evil/x", "/tmp/x", "na me", "x\ny"}) {
+    SCOPED_TRACE(bad);
+    request.set_directory(bad);
+    EXPECT_THAT(BackupDirectoryFromProto(request, dir),
+                StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("directory:")));
+  }
+  request.set_directory(std::string(129, 'a'));
+  EXPECT_THAT(BackupDirectoryFromProto(request, dir),
               StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("directory:")));
-  request.set_directory("relative/dir");
-  EXPECT_THAT(BackupDirectoryFromProto(request),
-              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("directory:")));
-  request.set_directory("/srv/backup/1");
-  EXPECT_THAT(BackupDirectoryFromProto(request), IsOk());
+}
+
+TEST(BackupDirectoryFromProtoTest, RefusedWithoutABackupDirectory) {
+  api::v1::BackupRequest request;
+  request.set_directory("hub-2026-11-23");
+  EXPECT_THAT(BackupDirectoryFromProto(request, ""),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("--backup_dir")));
+}
+
+TEST(CheckRawAppendTest, HubEventsAndTheHubsStreamsAreRefused) {
+  eventstore::AppendRequest append;
+  append.stream = "case-9";
+  append.events.push_back({.type = "NoteAdded", .payload = "p"});
+  EXPECT_THAT(CheckRawAppend(append), IsOk());
+
+  append.events.push_back({.type = "EmergencyAccessGranted", .payload = "p"});
+  EXPECT_THAT(CheckRawAppend(append),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       AllOf(HasSubstr("events[1].type: 'EmergencyAccessGranted'"),
+                             HasSubstr("only through the domain's commands"))));
+  append.events.pop_back();
+  for (const char* stream : {"person-1", "concern-c1", "enquiry-e1", "ident-nhs-9434765919",
+                             "disclosures-p1", "emergency-access-c1", "agreement",
+                             "operator-access", "served-with-tls"}) {
+    SCOPED_TRACE(stream);
+    append.stream = stream;
+    EXPECT_THAT(CheckRawAppend(append),
+                StatusIs(absl::StatusCode::kPermissionDenied,
+                         AllOf(HasSubstr(stream), HasSubstr("hub's own streams"))));
+  }
+}
+
+TEST(RawAccessOfTest, SaysWhatWasReadAndWhy) {
+  api::v1::ReadAllRequest all;
+  all.set_from_position(7);
+  all.set_stream_prefix("concern-");
+  all.set_reason("incident 42: projection fold error");
+  const events::v1::RawLogAccessed access = RawAccessOf(all);
+  EXPECT_EQ(access.method(), "EventStore.ReadAll");
+  EXPECT_EQ(access.from(), 7);
+  EXPECT_EQ(access.limit(), kDefaultReadLimit);
+  EXPECT_EQ(access.stream_prefix(), "concern-");
+  EXPECT_EQ(access.reason(), "incident 42: projection fold error");
+  api::v1::ReadStreamRequest one;
+  one.set_stream("person-1");
+  one.set_reason(std::string(1001, 'x'));
+  EXPECT_THAT(ReadStreamQueryFromProto(one, eventstore::Limits()),
+              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("reason:")));
 }
 
 }  // namespace

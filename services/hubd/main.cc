@@ -1,9 +1,15 @@
 // hubd: the hub's server process. Opens the event log in --data_dir, serves the services chosen
-// by --services (by default all: EventStore and LogAdmin, People, ReferralIntake, Mash,
-// Enquiry, Advocacy, Views and ProjectionAdmin), plus health checking and reflection, on --listen, and shuts down cleanly
-// on SIGTERM or SIGINT. Wiring only: behaviour lives in the libraries.
+// by --services (by default all): People, ReferralIntake, Mash, Enquiry, Advocacy, Views and
+// ProjectionAdmin on --listen; the raw log (EventStore and LogAdmin) on --admin_listen, for
+// operators; health checking and reflection on both. Shuts down cleanly on SIGTERM or SIGINT.
+// Wiring only: behaviour lives in the libraries.
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -52,13 +58,25 @@
 #include "services/intake/people_service.h"
 #include "services/intake/referral_intake_service.h"
 #include "services/views/views_service.h"
+#include "domain/common/envelope.h"
+#include "domain/common/streams.h"
 #include "eventstore/kv_store.h"
 #include "policy/agreement.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "HOST:PORT to serve gRPC on; port 0 picks a free port (see --port_file)");
+ABSL_FLAG(std::string, admin_listen, "127.0.0.1:50052",
+          "HOST:PORT to serve the raw log (EventStore and LogAdmin) on, for operators, when "
+          "--services hosts it; kept apart from the safeguarding services so that it can stay on "
+          "loopback and take larger messages; port 0 picks a free port (see --admin_port_file)");
+ABSL_FLAG(std::string, admin_port_file, "",
+          "if set, once listening, the admin port and a newline are written to this file "
+          "(before --port_file)");
+ABSL_FLAG(std::string, backup_dir, "",
+          "directory LogAdmin.Backup writes backups into (created, owner-only, if missing); a "
+          "backup names an entry in it. Unset: backups over the network are refused");
 ABSL_FLAG(std::string, data_dir, "./var/data",
-          "directory of the event log; created (with parents) if missing");
+          "directory of the event log; created (with parents, owner-only) if missing");
 ABSL_FLAG(std::string, port_file, "",
           "if set, once listening, the bound port and a newline are written to this file "
           "(atomically: a temporary file renamed into place)");
@@ -92,8 +110,9 @@ ABSL_FLAG(std::string, access, "",
           "(limits)");
 ABSL_FLAG(bool, dev_identity_from_metadata, false,
           "TESTS AND DEVELOPMENT ONLY: trust x-hub-agency / x-hub-user / x-hub-roles request "
-          "metadata as the caller's identity over plaintext; refused unless --listen is a "
-          "loopback address, and never together with --tls_cert");
+          "metadata as the caller's identity over plaintext; refused unless every address "
+          "--listen (and --admin_listen) resolves to is loopback, never together with "
+          "--tls_cert, and never on a data directory once served over TLS");
 ABSL_FLAG(absl::Duration, emergency_access_duration, absl::Hours(3),
           "how long a break-glass (emergency access) grant lasts; a request may ask for less");
 ABSL_FLAG(std::string, config, "",
@@ -180,9 +199,77 @@ absl::StatusOr<Hosted> ParseServices(const std::string& flag) {
   return h;
 }
 
-bool IsLoopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1" ||
-         absl::StartsWith(host, "127.");
+// OK when `host` (a name or an address, "[::1]" keeping its brackets) resolves, and every
+// address it resolves to is loopback (127.0.0.0/8, ::1); what the listener binds is what the
+// name resolves to, not how it is spelt.
+absl::Status CheckResolvesToLoopbackOnly(const std::string& flag, std::string host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (const int error = ::getaddrinfo(host.c_str(), nullptr, &hints, &found); error != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot resolve '", host,
+                                                   "': ", ::gai_strerror(error)));
+  }
+  absl::Status status = absl::OkStatus();
+  for (const addrinfo* a = found; a != nullptr && status.ok(); a = a->ai_next) {
+    bool loopback = false;
+    char text[INET6_ADDRSTRLEN] = "?";
+    if (a->ai_family == AF_INET) {
+      const in_addr addr = reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr;
+      loopback = (ntohl(addr.s_addr) >> 24) == 127;
+      ::inet_ntop(AF_INET, &addr, text, sizeof(text));
+    } else if (a->ai_family == AF_INET6) {
+      const in6_addr& addr = reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr;
+      loopback = IN6_IS_ADDR_LOOPBACK(&addr) ||
+                 (IN6_IS_ADDR_V4MAPPED(&addr) && addr.s6_addr[12] == 127);
+      ::inet_ntop(AF_INET6, &addr, text, sizeof(text));
+    }
+    if (!loopback) {
+      status = absl::InvalidArgumentError(absl::StrCat(
+          flag, ": --dev_identity_from_metadata is refused on a non-loopback address ('", host,
+          "' resolves to ", text, "); it trusts any caller's claim of who they are"));
+    }
+  }
+  ::freeaddrinfo(found);
+  return status;
+}
+
+// True once hubd has served the log over mutual TLS (the served-with-tls stream has an event).
+absl::StatusOr<bool> ServedWithTls(eventstore::EventLog& log) {
+  eventstore::ReadStreamOptions options;
+  options.limit = 1;
+  HUB_ASSIGN_OR_RETURN(eventstore::ReadStreamResult read,
+                       log.ReadStream(domain::kServedWithTlsStream, options));
+  return !read.events.empty();
+}
+
+// Marks the log as served over mutual TLS, once: from then on a development identity is
+// refused on it, and on any copy restored from its backups.
+absl::Status MarkServedWithTls(eventstore::EventLog& log, const std::string& listen) {
+  HUB_ASSIGN_OR_RETURN(const bool served, ServedWithTls(log));
+  if (served) return absl::OkStatus();
+  char hostname[256] = {0};
+  ::gethostname(hostname, sizeof(hostname) - 1);
+  domain::CommandContext ctx;
+  ctx.caller.user_id = "system:hubd";
+  ctx.now = absl::Now();
+  events::v1::Event event = domain::NewEvent(ctx);
+  event.mutable_served_with_tls()->set_host(hostname);
+  event.mutable_served_with_tls()->set_listen(listen);
+  eventstore::AppendRequest append;
+  append.stream = domain::kServedWithTlsStream;
+  append.expected = eventstore::ExpectedVersion::NoStream();
+  eventstore::NewEvent stored;
+  stored.type = domain::EventTypeName(event);
+  stored.payload = event.SerializeAsString();
+  stored.metadata.actor_user = ctx.caller.user_id;
+  append.events.push_back(std::move(stored));
+  return Annotate(log.Append(std::move(append)).status(), "recording that TLS is served");
 }
 
 // Writes "<port>\n" to `path` so that a reader never sees a partial file.
@@ -264,10 +351,16 @@ absl::Status Run(const sigset_t& stop_signals) {
         "--access; deploy/make-trial-credentials.sh makes trial credentials) or, for tests on "
         "a loopback address, --dev_identity_from_metadata");
   }
-  if (dev_identity && !IsLoopback(host)) {
-    return absl::InvalidArgumentError(
-        "--dev_identity_from_metadata: refused on a non-loopback address; it trusts any "
-        "caller's claim of who they are");
+  std::string admin_host;
+  int admin_port = 0;
+  if (hosted.eventstore) {
+    HUB_RETURN_IF_ERROR(ParseListen(absl::GetFlag(FLAGS_admin_listen), admin_host, admin_port));
+  }
+  if (dev_identity) {
+    HUB_RETURN_IF_ERROR(CheckResolvesToLoopbackOnly("--listen", host));
+    if (hosted.eventstore) {
+      HUB_RETURN_IF_ERROR(CheckResolvesToLoopbackOnly("--admin_listen", admin_host));
+    }
   }
   if (absl::GetFlag(FLAGS_partnership).empty()) {
     return absl::InvalidArgumentError(
@@ -352,9 +445,43 @@ absl::Status Run(const sigset_t& stop_signals) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create data directory ", data_dir, ": ", ec.message()));
   }
+  std::string backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  if (!backup_dir.empty()) {
+    // Canonical (absolute, no symbolic links), so that a backup's name can be checked against
+    // it lexically (services/eventstore/translate.h).
+    std::filesystem::create_directories(backup_dir, ec);
+    if (!ec) backup_dir = std::filesystem::canonical(backup_dir, ec).string();
+    if (ec) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--backup_dir: cannot create ", backup_dir, ": ", ec.message()));
+    }
+  }
   eventstore::RocksDbOptions log_options;
   HUB_ASSIGN_OR_RETURN(std::unique_ptr<eventstore::EventLog> log,
                        eventstore::OpenRocksDbEventLog(data_dir, log_options));
+  {
+    // A directory that has held real agencies' data is never served with an identity anyone
+    // can claim; one served over TLS is marked before the first call.
+    absl::Status identity_checked = absl::OkStatus();
+    if (dev_identity) {
+      absl::StatusOr<bool> served = ServedWithTls(*log);
+      if (!served.ok()) {
+        identity_checked = served.status();
+      } else if (*served) {
+        identity_checked = absl::FailedPreconditionError(absl::StrCat(
+            "--dev_identity_from_metadata: refused: the data directory ", data_dir,
+            " has been served over mutual TLS, so it may hold real people's data, and the "
+            "development identity lets any caller be whoever it claims; serve it with TLS, or "
+            "use a fresh --data_dir for development"));
+      }
+    } else {
+      identity_checked = MarkServedWithTls(*log, absl::GetFlag(FLAGS_listen));
+    }
+    if (!identity_checked.ok()) {
+      log->Close();
+      return identity_checked;
+    }
+  }
 
   if (!identity_warning.empty()) HUB_LOG(WARNING) << identity_warning;
 
@@ -397,7 +524,9 @@ absl::Status Run(const sigset_t& stop_signals) {
   store_options.limits = log_options.limits;
   store_options.authenticator = authenticator.get();
   services::EventStoreService event_store(*log, store_options);
-  services::LogAdminService log_admin(*log, authenticator.get());
+  services::LogAdminService::Options admin_options;
+  admin_options.backup_dir = backup_dir;
+  services::LogAdminService log_admin(*log, authenticator.get(), admin_options);
   std::unique_ptr<services::ServiceDeps> deps;
   std::vector<std::unique_ptr<grpc::Service>> safeguarding;
   services::ViewsService* views = nullptr;  // ends notification streams at shutdown
@@ -427,28 +556,43 @@ absl::Status Run(const sigset_t& stop_signals) {
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // The raw log has a server of its own: gRPC's receive limit is per server, and the raw
+  // EventStore takes appends of up to 8 MiB where the safeguarding services need 4 MiB; apart,
+  // it can also stay on loopback, out of the partnership network's reach.
+  std::unique_ptr<grpc::Server> admin_server;
+  int bound_admin_port = 0;
+  if (hosted.eventstore) {
+    grpc::ServerBuilder admin_builder;
+    admin_builder.AddListeningPort(absl::GetFlag(FLAGS_admin_listen), credentials,
+                                   &bound_admin_port);
+    admin_builder.SetMaxReceiveMessageSize(access.max_message_bytes(/*hosts_eventstore=*/true));
+    admin_builder.RegisterService(&event_store);
+    admin_builder.RegisterService(&log_admin);
+    admin_server = admin_builder.BuildAndStart();
+    if (admin_server == nullptr || bound_admin_port == 0) {
+      if (engine) engine->Stop();
+      log->Close();
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on --admin_listen ", absl::GetFlag(FLAGS_admin_listen)));
+    }
+  }
   grpc::ServerBuilder builder;
   int bound_port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen), credentials, &bound_port);
-  builder.SetMaxReceiveMessageSize(access.max_message_bytes(hosted.eventstore));
-  if (hosted.eventstore) {
-    builder.RegisterService(&event_store);
-    builder.RegisterService(&log_admin);
-  }
+  builder.SetMaxReceiveMessageSize(access.max_message_bytes(/*hosts_eventstore=*/false));
   for (const auto& service : safeguarding) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
+    if (admin_server) admin_server->Shutdown();
     if (engine) engine->Stop();
     log->Close();
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", absl::GetFlag(FLAGS_listen)));
   }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  grpc::HealthCheckServiceInterface* admin_health =
+      admin_server ? admin_server->GetHealthCheckService() : nullptr;
   std::vector<std::string> served;
-  if (hosted.eventstore) {
-    served.push_back(api::v1::EventStore::service_full_name());
-    served.push_back(api::v1::LogAdmin::service_full_name());
-  }
   if (hosted.people) served.push_back(api::v1::People::service_full_name());
   if (hosted.intake) served.push_back(api::v1::ReferralIntake::service_full_name());
   if (hosted.mash) served.push_back(api::v1::Mash::service_full_name());
@@ -461,9 +605,14 @@ absl::Status Run(const sigset_t& stop_signals) {
   // Every service needs the log to write (even a read records its disclosure), so the hub as a
   // whole and each service report NOT_SERVING while the log refuses appends (a full disk) and
   // SERVING again when it recovers by itself.
-  auto set_serving = [health, served](bool serving) {
+  auto set_serving = [health, admin_health, served](bool serving) {
     health->SetServingStatus("", serving);
     for (const std::string& name : served) health->SetServingStatus(name, serving);
+    if (admin_health != nullptr) {
+      admin_health->SetServingStatus("", serving);
+      admin_health->SetServingStatus(api::v1::EventStore::service_full_name(), serving);
+      admin_health->SetServingStatus(api::v1::LogAdmin::service_full_name(), serving);
+    }
   };
   log->SetHealthListener([set_serving](const eventstore::LogHealth& now) {
     set_serving(now.writable);
@@ -474,14 +623,30 @@ absl::Status Run(const sigset_t& stop_signals) {
     }
   });
   set_serving(log->health().writable);
+  if (admin_health != nullptr) {
+    HUB_LOG(INFO) << "raw log (EventStore, LogAdmin) on " << admin_host << ":" << bound_admin_port
+                  << (backup_dir.empty() ? "; backups refused (no --backup_dir)"
+                                         : "; backups into " + backup_dir);
+  }
   HUB_LOG(INFO) << "hubd listening on " << host << ":" << bound_port
                 << (tls ? " (mutual TLS" : " (PLAINTEXT, development identity") << "; data dir "
                 << data_dir << "; services " << absl::StrJoin(served, ", ") << ")";
+  if (const std::string admin_port_file = absl::GetFlag(FLAGS_admin_port_file);
+      admin_server && !admin_port_file.empty()) {
+    if (absl::Status s = WritePortFile(admin_port_file, bound_admin_port); !s.ok()) {
+      server->Shutdown();
+      admin_server->Shutdown();
+      if (engine) engine->Stop();
+      log->Close();
+      return s;
+    }
+  }
   // Last: whoever waits for the port file may rely on everything above having happened.
   if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
     if (absl::Status s = WritePortFile(port_file, bound_port); !s.ok()) {
       log->SetHealthListener(nullptr);
       server->Shutdown();
+      if (admin_server) admin_server->Shutdown();
       if (engine) engine->Stop();
       log->Close();
       return s;
@@ -496,9 +661,12 @@ absl::Status Run(const sigset_t& stop_signals) {
   // which completes anything still pending and syncs.
   log->SetHealthListener(nullptr);  // the health service is shutting down with the server
   health->Shutdown();
+  if (admin_health != nullptr) admin_health->Shutdown();
   event_store.Shutdown();
   if (views != nullptr) views->Shutdown();
-  server->Shutdown(absl::ToChronoTime(absl::Now() + kDrainTimeout));
+  const absl::Time drain_deadline = absl::Now() + kDrainTimeout;
+  server->Shutdown(absl::ToChronoTime(drain_deadline));
+  if (admin_server) admin_server->Shutdown(absl::ToChronoTime(drain_deadline));
   if (engine) engine->Stop();  // after the last read, before the log it folds closes
   HUB_LOG(INFO) << "gRPC server drained; closing the event log";
   log->Close();
@@ -510,6 +678,9 @@ absl::Status Run(const sigset_t& stop_signals) {
 }  // namespace hub
 
 int main(int argc, char** argv) {
+  // The log, the read models, backups and port files hold or lead to personal data: owner-only
+  // (directories 0700, files 0600) whatever the account's umask.
+  ::umask(077);
   // Debian's Abseil checks every lock for deadlock cycles, a few percent of CPU on the append
   // path; the tests run with it on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -530,6 +701,7 @@ int main(int argc, char** argv) {
       "the referral hub server.\n"
       "  hubd [--listen=HOST:PORT] [--data_dir=PATH] [--services=all|LIST] "
       "--partnership=FILE [--agreement=FILE] [--views_dir=PATH]\n"
+      "       [--admin_listen=HOST:PORT] [--admin_port_file=PATH] [--backup_dir=PATH]\n"
       "       (--tls_cert=PEM --tls_key=PEM --tls_client_ca=PEM --jwks=FILE --access=FILE |\n"
       "        --dev_identity_from_metadata [--access=FILE]) [--port_file=PATH] [--config=FILE]");
   std::vector<std::string> args = hub::ConfigAsFlagfile(argc, argv);

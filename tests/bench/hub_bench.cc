@@ -337,11 +337,14 @@ class HubdProcess {
                                                             const std::string& work_dir) {
     const std::string port_file = work_dir + "/hubd.port";
     std::filesystem::remove(port_file);
+    std::filesystem::remove(work_dir + "/hubd.main-port");
     // The raw log as the operator (development identity), with a rate limit no benchmark meets.
     const std::string access = work_dir + "/access.textproto";
     std::ofstream(access) << "limits { requests_per_second: 100000 burst: 1000000 }\n";
-    std::vector<std::string> args = {binary, "--listen=127.0.0.1:0", "--data_dir=" + data_dir,
-                                     "--port_file=" + port_file,
+    // The raw log is served on the admin address: its port is the one the benchmark uses.
+    std::vector<std::string> args = {binary, "--listen=127.0.0.1:0", "--admin_listen=127.0.0.1:0",
+                                     "--data_dir=" + data_dir, "--admin_port_file=" + port_file,
+                                     "--port_file=" + work_dir + "/hubd.main-port",
                                      "--partnership=" HUB_SOURCE_DIR
                                      "/deploy/partnership.example.textproto",
                                      "--services=eventstore", "--dev_identity_from_metadata",
@@ -366,7 +369,8 @@ class HubdProcess {
     close(log_fd);
     if (pid < 0) return absl::UnavailableError(absl::StrCat("fork: ", strerror(errno)));
     p->pid_ = pid;
-    // hubd renames the port file into place once it listens, so a read is never partial.
+    // hubd renames the port files into place once it listens, so a read is never partial; the
+    // admin port file is written before the main one.
     const auto deadline = Clock::now() + std::chrono::seconds(60);
     while (true) {
       int status = 0;
@@ -376,7 +380,10 @@ class HubdProcess {
                                                    ") before listening; see ", p->log_path_));
       }
       std::ifstream in(port_file);
-      if (in >> p->port_ && p->port_ > 0) return p;
+      if (std::filesystem::exists(work_dir + "/hubd.main-port") && in >> p->port_ &&
+          p->port_ > 0) {
+        return p;
+      }
       if (Clock::now() > deadline) {
         return absl::DeadlineExceededError("hubd did not write its port file within 60 s");
       }

@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -103,26 +104,42 @@ class ChildProcess {
   std::optional<int> exit_code_;
 };
 
-// A hubd child serving on 127.0.0.1:port.
+// A hubd child serving the safeguarding services on 127.0.0.1:port and the raw log
+// (EventStore, LogAdmin) on 127.0.0.1:admin_port.
 struct Hubd {
   std::unique_ptr<ChildProcess> process;
   int port = 0;
+  int admin_port = 0;  // 0 when the raw log is not hosted
   std::string stderr_path;
 
   std::string address() const { return absl::StrCat("127.0.0.1:", port); }
+  std::string admin_address() const { return absl::StrCat("127.0.0.1:", admin_port); }
   std::string log() const { return ReadFile(stderr_path); }
   // A plaintext channel (hubd started with --dev_identity_from_metadata); calls that send no
   // x-hub-agency of their own are made as the hub's operator.
   std::shared_ptr<grpc::Channel> Channel() const { return testing::OperatorChannel(address()); }
+  // The same, to the raw log's admin address.
+  std::shared_ptr<grpc::Channel> AdminChannel() const {
+    return testing::OperatorChannel(admin_address());
+  }
 };
 
 // Spawns hubd with `argv` (which must include --port_file=`port_file`), stdout and stderr to
-// the given files, and waits until it has written its port file.
-inline absl::StatusOr<Hubd> SpawnHubd(const std::vector<std::string>& argv,
+// the given files, and waits until it has written its port file. Unless `argv` names an
+// --admin_listen, the raw log listens on a free loopback port too (its port in
+// `port_file`.admin), so that parallel tests never share the default admin port.
+inline absl::StatusOr<Hubd> SpawnHubd(std::vector<std::string> argv,
                                       const std::string& port_file, const std::string& stdout_path,
                                       const std::string& stderr_path) {
   Hubd hubd;
   hubd.stderr_path = stderr_path;
+  const std::string admin_port_file = port_file + ".admin";
+  bool admin_given = false;
+  for (const std::string& arg : argv) admin_given |= absl::StartsWith(arg, "--admin_listen");
+  if (!admin_given && argv.size() > 1) {
+    argv.insert(argv.begin() + 1,
+                {"--admin_listen=127.0.0.1:0", "--admin_port_file=" + admin_port_file});
+  }
   absl::StatusOr<std::unique_ptr<ChildProcess>> process =
       ChildProcess::Spawn(argv, stdout_path, stderr_path);
   if (!process.ok()) return process.status();
@@ -134,6 +151,13 @@ inline absl::StatusOr<Hubd> SpawnHubd(const std::vector<std::string>& argv,
     if (!content.empty()) {
       if (!absl::SimpleAtoi(absl::StripSuffix(content, "\n"), &hubd.port) || hubd.port <= 0) {
         return absl::InternalError("bad port file: " + content);
+      }
+      // Written before the port file, when the raw log is hosted.
+      const std::string admin = ReadFile(admin_port_file);
+      if (!admin.empty() &&
+          (!absl::SimpleAtoi(absl::StripSuffix(admin, "\n"), &hubd.admin_port) ||
+           hubd.admin_port <= 0)) {
+        return absl::InternalError("bad admin port file: " + admin);
       }
       return hubd;
     }

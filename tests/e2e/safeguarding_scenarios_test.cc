@@ -254,11 +254,13 @@ TEST_F(SafeguardingE2eTest, SelfNeglectOlderWomanWhoDeclinesHelp) {
   EXPECT_EQ(later_raised.episode(), 2);
   EXPECT_THAT(later_raised.previous_concern_ids(), ::testing::ElementsAre(raised.concern_id()));
 
-  // An operator reads the concern's history with hubctl, the events decoded.
+  // An operator reads the concern's history with hubctl, the events decoded, on the raw
+  // log's address and with a reason (recorded).
   const std::string out = dir_.Sub("hubctl.out");
   auto hubctl = e2e::ChildProcess::Spawn(
-      {HUBCTL_PATH, "--server=" + hubd_.address(), "--agency=asc-northshire", "--user=operator",
-       "--roles=administrator", "read", "--stream=concern-" + raised.concern_id()},
+      {HUBCTL_PATH, "--server=" + hubd_.admin_address(), "--agency=asc-northshire",
+       "--user=operator", "--roles=administrator", "read",
+       "--stream=concern-" + raised.concern_id(), "--reason=case review for the board"},
       out, dir_.Sub("hubctl.err"));
   ASSERT_TRUE(hubctl.ok());
   EXPECT_EQ((*hubctl)->WaitForExit(absl::Seconds(30)), 0);

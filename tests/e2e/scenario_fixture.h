@@ -77,7 +77,7 @@ class SafeguardingE2eTest : public ::testing::Test {
     enquiry_ = api::Enquiry::NewStub(channel);
     advocacy_ = api::Advocacy::NewStub(channel);
     people_ = api::People::NewStub(channel);
-    admin_ = api::LogAdmin::NewStub(channel);
+    admin_ = api::LogAdmin::NewStub(hubd_.AdminChannel());
     views_ = api::Views::NewStub(channel);
     projection_admin_ = api::ProjectionAdmin::NewStub(channel);
   }

@@ -114,15 +114,22 @@ class TlsE2eTest : public ::testing::Test {
     hubd_ = std::move(*hubd);
   }
 
-  std::shared_ptr<grpc::Channel> Channel(const Credentials& who) const {
+  // A mutual-TLS channel to the safeguarding services, or with `admin` to the raw log.
+  std::shared_ptr<grpc::Channel> Channel(const Credentials& who, bool admin = false) const {
     grpc::SslCredentialsOptions ssl;
     ssl.pem_root_certs = ca_.cert_pem;
     ssl.pem_cert_chain = who.cert_pem;
     ssl.pem_private_key = who.key_pem;
     grpc::ChannelArguments args;
     args.SetSslTargetNameOverride("localhost");
-    return grpc::CreateCustomChannel(hubd_.address(), grpc::SslCredentials(ssl), args);
+    args.SetMaxReceiveMessageSize(64 << 20);
+    return grpc::CreateCustomChannel(admin ? hubd_.admin_address() : hubd_.address(),
+                                     grpc::SslCredentials(ssl), args);
   }
+  std::shared_ptr<grpc::Channel> AdminChannel(const Credentials& who) const {
+    return Channel(who, /*admin=*/true);
+  }
+  Credentials Operator() const { return {operator_.cert_pem, operator_.key_pem, ""}; }
 
   std::string Token(const std::string& agency, const std::string& roles,
                     const std::string& user = "sw.0042", absl::Duration expires_in = absl::Hours(1),
@@ -191,7 +198,7 @@ class TlsE2eTest : public ::testing::Test {
     const Credentials op{operator_.cert_pem, operator_.key_pem, ""};
     api::GetHeadResponse head;
     const grpc::Status status =
-        api::LogAdmin::NewStub(Channel(op))->GetHead(Ctx(op).get(), api::GetHeadRequest(), &head);
+        api::LogAdmin::NewStub(AdminChannel(op))->GetHead(Ctx(op).get(), api::GetHeadRequest(), &head);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return head.position();
   }
@@ -203,7 +210,7 @@ class TlsE2eTest : public ::testing::Test {
     request.set_stream(stream);
     api::ReadStreamResponse response;
     const grpc::Status status =
-        api::EventStore::NewStub(Channel(op))->ReadStream(Ctx(op).get(), request, &response);
+        api::EventStore::NewStub(AdminChannel(op))->ReadStream(Ctx(op).get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     std::vector<events::v1::Event> out;
     for (const api::RecordedEvent& recorded : response.events()) {
@@ -332,7 +339,7 @@ TEST_F(TlsE2eTest, RolesStillDecideWhatAnAuthenticatedCallerMayDo) {
   // A practitioner cannot reach the raw log; the operator's certificate can.
   const Credentials triage = Practitioner(asc_, "asc-northshire", "mash_triage");
   api::GetHeadResponse head;
-  EXPECT_EQ(api::LogAdmin::NewStub(Channel(triage))
+  EXPECT_EQ(api::LogAdmin::NewStub(AdminChannel(triage))
                 ->GetHead(Ctx(triage).get(), api::GetHeadRequest(), &head)
                 .error_code(),
             grpc::PERMISSION_DENIED);
@@ -402,6 +409,158 @@ TEST_F(TlsE2eTest, OversizeMessagesAndFieldsAreRefused) {
   EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("details.what_happened"));
   EXPECT_EQ(Head(), head);
+}
+
+// An operator's raw append cannot forge what the hub's commands write: a hub event type, or
+// any event on a case's own streams, is refused before anything is appended.
+TEST_F(TlsE2eTest, ForgedHubEventsThroughTheRawLogAreRefused) {
+  StartHubd();
+  const Credentials triage = Practitioner(asc_, "asc-northshire", "mash_triage");
+  api::RaiseConcernResponse raised;
+  ASSERT_TRUE(RaiseAs(triage, &raised).ok());
+  const int64_t head = Head();
+  const Credentials op = Operator();
+  auto stub = api::EventStore::NewStub(AdminChannel(op));
+  events::v1::Event forged;
+  forged.mutable_actor()->set_agency_id("asc-northshire");
+  forged.mutable_actor()->set_user_id("sw.0042");
+  forged.mutable_emergency_access_granted()->set_concern_id(raised.concern_id());
+  forged.mutable_emergency_access_granted()->set_agency_id("asc-northshire");
+  forged.mutable_emergency_access_granted()->set_user_id("sw.0042");
+  const struct {
+    std::string stream;
+    std::string type;
+    std::string says;
+  } cases[] = {
+      {"emergency-access-" + raised.concern_id(), "EmergencyAccessGranted",
+       "'EmergencyAccessGranted' is a hub event"},
+      {"ops-notes", "EmergencyAccessGranted", "'EmergencyAccessGranted' is a hub event"},
+      {"concern-" + raised.concern_id(), "NoteAdded", "hub's own streams"},
+      {"operator-access", "NoteAdded", "hub's own streams"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.stream + " " + c.type);
+    api::AppendRequest request;
+    request.set_stream(c.stream);
+    request.mutable_expected_version()->set_any(true);
+    api::NewEvent* event = request.add_events();
+    event->set_type(c.type);
+    event->set_payload(forged.SerializeAsString());
+    api::AppendResponse response;
+    const grpc::Status status = stub->Append(Ctx(op).get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::PERMISSION_DENIED) << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr(c.says));
+    EXPECT_THAT(status.error_message(), HasSubstr("only through the domain's commands"));
+  }
+  EXPECT_EQ(Head(), head);
+  // Other systems' own events still go through the raw log.
+  api::AppendRequest note;
+  note.set_stream("ops-notes");
+  note.mutable_expected_version()->set_any(true);
+  note.add_events()->set_type("NoteAdded");
+  api::AppendResponse appended;
+  EXPECT_TRUE(stub->Append(Ctx(op).get(), note, &appended).ok());
+}
+
+// A raw read is recorded as the operator whose certificate made it, before it is answered.
+TEST_F(TlsE2eTest, RawReadsAreRecordedAsTheOperatorWhoMadeThem) {
+  StartHubd();
+  const Credentials triage = Practitioner(asc_, "asc-northshire", "mash_triage");
+  api::RaiseConcernResponse raised;
+  ASSERT_TRUE(RaiseAs(triage, &raised).ok());
+  const Credentials op = Operator();
+  api::ReadAllRequest request;
+  request.set_reason("investigating incident 77");
+  api::ReadAllResponse all;
+  ASSERT_TRUE(
+      api::EventStore::NewStub(AdminChannel(op))->ReadAll(Ctx(op).get(), request, &all).ok());
+  const std::vector<events::v1::Event> audit = ReadStream("operator-access");
+  ASSERT_EQ(audit.size(), 2u);  // the ReadAll, then this ReadStream
+  EXPECT_EQ(audit[0].actor().agency_id(), "asc-northshire");
+  EXPECT_EQ(audit[0].actor().user_id(), "system:hub-operator");
+  EXPECT_EQ(audit[0].raw_log_accessed().method(), "EventStore.ReadAll");
+  EXPECT_EQ(audit[0].raw_log_accessed().reason(), "investigating incident 77");
+  EXPECT_EQ(audit[1].raw_log_accessed().method(), "EventStore.ReadStream");
+  EXPECT_EQ(audit[1].raw_log_accessed().stream(), "operator-access");
+  // The ReadAll already showed its own record: nothing leaves before it is written.
+  ASSERT_GT(all.events_size(), 0);
+  EXPECT_EQ(all.events(all.events_size() - 1).type(), "RawLogAccessed");
+}
+
+// A subscription opened with short-lived credentials ends when they expire: a practitioner's
+// token, and an operator's certificate (operators have no token).
+TEST_F(TlsE2eTest, ASubscriptionEndsWhenItsTokenOrCertificateExpires) {
+  StartHubd();
+  const absl::Time now = absl::Now();
+  const Credentials short_token{
+      asc_.cert_pem, asc_.key_pem,
+      Token("asc-northshire", "administrator", "ops.1", absl::Seconds(3))};
+  const KeyAndCert short_cert =
+      testing::IssueCert(ca_, "hub-operator", {}, {"urn:hub:operator:test"}, {},
+                         now - absl::Hours(1), now + absl::Seconds(4), false);
+  for (const Credentials& who :
+       {short_token, Credentials{short_cert.cert_pem, short_cert.key_pem, ""}}) {
+    grpc::ClientContext context;
+    if (!who.token.empty()) context.AddMetadata("authorization", "Bearer " + who.token);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    auto reader = api::EventStore::NewStub(AdminChannel(who))
+                      ->Subscribe(&context, api::SubscribeRequest());
+    api::SubscribeResponse message;
+    bool caught_up = false;
+    while (!caught_up && reader->Read(&message)) caught_up = message.has_caught_up_at();
+    EXPECT_TRUE(caught_up);
+    EXPECT_FALSE(reader->Read(&message));  // nothing more is written; the stream ends
+    const grpc::Status ended = reader->Finish();
+    EXPECT_EQ(ended.error_code(), grpc::UNAUTHENTICATED) << ended.error_message();
+    EXPECT_THAT(ended.error_message(), HasSubstr("credentials expired"));
+    EXPECT_LT(absl::Now(), now + absl::Seconds(20));  // at the expiry, not the deadline
+  }
+}
+
+// Once a data directory has been served over TLS it may hold real people's data: hubd
+// refuses to serve it with the development identity, in which a caller is whoever it claims.
+TEST_F(TlsE2eTest, ADirectoryServedOverTlsIsNeverServedWithTheDevelopmentIdentity) {
+  StartHubd();
+  ASSERT_TRUE(RaiseAs(Practitioner(asc_, "asc-northshire", "referrer")).ok());
+  hubd_.process->Signal(SIGTERM);
+  ASSERT_EQ(hubd_.process->WaitForExit(absl::Seconds(10)), 0) << hubd_.log();
+  hubd_ = Hubd();
+  const std::string err = dir_.Sub("dev.stderr");
+  absl::StatusOr<std::unique_ptr<ChildProcess>> dev = ChildProcess::Spawn(
+      {HUBD_PATH, "--listen=127.0.0.1:0", "--admin_listen=127.0.0.1:0",
+       "--data_dir=" + dir_.Sub("data"), std::string("--partnership=") + kPartnership,
+       std::string("--agreement=") + kAgreement, "--dev_identity_from_metadata"},
+      dir_.Sub("dev.stdout"), err);
+  ASSERT_TRUE(dev.ok());
+  const std::optional<int> code = (*dev)->WaitForExit(kStartTimeout);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 1);
+  EXPECT_THAT(ReadFile(err), HasSubstr("has been served over mutual TLS"));
+}
+
+// The safeguarding services take messages of 4 MiB; the raw log, on its own address, takes
+// the larger appends it is made for.
+TEST_F(TlsE2eTest, EachAddressHasItsOwnReceiveLimit) {
+  StartHubd();
+  const Credentials worker = Practitioner(asc_, "asc-northshire", "referrer");
+  api::RaiseConcernResponse raised;
+  const grpc::Status oversize = api::ReferralIntake::NewStub(Channel(worker))
+                                    ->RaiseConcern(Ctx(worker).get(),
+                                                   Raise(std::string(5 << 20, 'x')), &raised);
+  EXPECT_EQ(oversize.error_code(), grpc::RESOURCE_EXHAUSTED) << oversize.error_message();
+  const Credentials op = Operator();
+  api::AppendRequest big;
+  big.set_stream("ops-archive");
+  big.mutable_expected_version()->set_any(true);
+  for (int i = 0; i < 6; ++i) {
+    api::NewEvent* event = big.add_events();
+    event->set_type("ArchiveChunk");
+    event->set_payload(std::string(900 << 10, 'x'));
+  }
+  api::AppendResponse appended;
+  const grpc::Status status =
+      api::EventStore::NewStub(AdminChannel(op))->Append(Ctx(op).get(), big, &appended);
+  EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
 

@@ -20,6 +20,7 @@
 //     the append the service would make passes the log's own validation;
 //   - an accepted EventStore request satisfies the bounds its translation promises.
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -419,9 +420,14 @@ void EventStoreRequest(std::string_view bytes, int which) {
     default: {
       api::BackupRequest r;
       if (!Parse(bytes, r)) return;
-      absl::StatusOr<std::string> dir = services::BackupDirectoryFromProto(r);
+      // Whatever is asked, an accepted backup lands directly in the backup directory.
+      constexpr char kBackupDir[] = "/srv/backups";  // the seed names an entry in it
+      absl::StatusOr<std::string> dir = services::BackupDirectoryFromProto(r, kBackupDir);
       if (!dir.ok()) return CheckRefusal(dir.status(), "Backup");
-      HUB_FUZZ_CHECK(!dir->empty() && dir->front() == '/', "Backup: not an absolute path");
+      const std::filesystem::path path(*dir);
+      HUB_FUZZ_CHECK(path.parent_path() == kBackupDir && path.filename() != "." &&
+                         path.filename() != ".." && path.lexically_normal() == path,
+                     "Backup: outside the backup directory");
       return;
     }
   }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,12 +16,14 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "domain/common/streams.h"
 #include "eventstore/event_log.h"
 #include "eventstore/rocksdb/rocksdb_event_log.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "hub/api/v1/event_store_service.grpc.pb.h"
+#include "hub/events/v1/events.pb.h"
 #include "services/eventstore/event_store_service.h"
 #include "services/eventstore/log_admin_service.h"
 #include "tests/testing/status_matchers.h"
@@ -103,7 +106,10 @@ class EventStoreIntegrationTest : public ::testing::Test {
     services::EventStoreService::Options service_options;
     service_options.authenticator = &caller_;
     service_ = std::make_unique<services::EventStoreService>(*log_, service_options);
-    admin_ = std::make_unique<services::LogAdminService>(*log_, &caller_);
+    std::filesystem::create_directories(dir_.Sub("backups"));
+    services::LogAdminService::Options admin_options;
+    admin_options.backup_dir = std::filesystem::canonical(dir_.Sub("backups")).string();
+    admin_ = std::make_unique<services::LogAdminService>(*log_, &caller_, admin_options);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -273,9 +279,9 @@ TEST_F(EventStoreIntegrationTest, OnlyOperatorsReachTheRawLog) {
 
 TEST_F(EventStoreIntegrationTest, AppendThenReadBack) {
   api::AppendRequest request;
-  request.set_stream("person-1");
+  request.set_stream("case-1");
   request.mutable_expected_version()->set_no_stream(true);
-  *request.add_events() = Event("ConcernRaised", "first");
+  *request.add_events() = Event("CaseOpened", "first");
   *request.add_events() = Event("NoteAdded", "second");
   request.mutable_events(0)->set_event_id(kUuid1);
   request.mutable_events(0)->set_schema_version(3);
@@ -291,7 +297,7 @@ TEST_F(EventStoreIntegrationTest, AppendThenReadBack) {
   grpc::ClientContext context;
   context.set_deadline(CallDeadline());
   api::ReadStreamRequest read;
-  read.set_stream("person-1");
+  read.set_stream("case-1");
   api::ReadStreamResponse stream;
   ASSERT_TRUE(stub_->ReadStream(&context, read, &stream).ok());
   ASSERT_EQ(stream.events_size(), 2);
@@ -299,12 +305,12 @@ TEST_F(EventStoreIntegrationTest, AppendThenReadBack) {
   EXPECT_TRUE(stream.end_of_stream());
   const api::RecordedEvent& first = stream.events(0);
   EXPECT_EQ(first.event_id(), kUuid1);
-  EXPECT_EQ(first.type(), "ConcernRaised");
+  EXPECT_EQ(first.type(), "CaseOpened");
   EXPECT_EQ(first.schema_version(), 3u);
   EXPECT_EQ(first.payload(), "first");
   EXPECT_EQ(first.metadata().actor_agency(), "council");
   EXPECT_EQ(first.metadata().correlation_id(), "flow-1");
-  EXPECT_EQ(first.stream(), "person-1");
+  EXPECT_EQ(first.stream(), "case-1");
   EXPECT_EQ(first.stream_version(), 0);
   EXPECT_EQ(first.global_position(), 0);
   EXPECT_EQ(first.link().size(), 32u);
@@ -324,11 +330,14 @@ TEST_F(EventStoreIntegrationTest, AppendThenReadBack) {
   EXPECT_EQ(backward.events(0).stream_version(), 1);
   EXPECT_EQ(backward.events(1).stream_version(), 0);
 
-  const api::ReadAllResponse all = MustReadAll(api::ReadAllRequest());
+  // The log now also holds the two reads' records (operator-access), and this read's own.
+  api::ReadAllRequest case_only;
+  case_only.set_stream_prefix("case-");
+  const api::ReadAllResponse all = MustReadAll(case_only);
   ASSERT_EQ(all.events_size(), 2);
-  EXPECT_EQ(all.next_position(), 2);
+  EXPECT_EQ(all.next_position(), 5);
   EXPECT_TRUE(all.end_of_log());
-  EXPECT_EQ(Head().link(), all.events(1).link());
+  EXPECT_EQ(all.events(1).link(), stream.events(1).link());
 }
 
 TEST_F(EventStoreIntegrationTest, MissingStreamReadsAsEmpty) {
@@ -344,7 +353,7 @@ TEST_F(EventStoreIntegrationTest, MissingStreamReadsAsEmpty) {
 }
 
 TEST_F(EventStoreIntegrationTest, WrongExpectedVersionIsAbortedWithActualVersionInTrailers) {
-  MustAppend(AppendOf("person-1", 2));
+  MustAppend(AppendOf("case-1", 2));
   const api::GetHeadResponse head = Head();
 
   const struct {
@@ -352,10 +361,10 @@ TEST_F(EventStoreIntegrationTest, WrongExpectedVersionIsAbortedWithActualVersion
     void (*set)(api::ExpectedVersion&);
     std::string actual;
   } cases[] = {
-      {"person-1", [](api::ExpectedVersion& e) { e.set_exact(0); }, "1"},
-      {"person-1", [](api::ExpectedVersion& e) { e.set_no_stream(true); }, "1"},
-      {"person-2", [](api::ExpectedVersion& e) { e.set_exact(3); }, "-1"},
-      {"person-2", [](api::ExpectedVersion& e) { e.set_stream_exists(true); }, "-1"},
+      {"case-1", [](api::ExpectedVersion& e) { e.set_exact(0); }, "1"},
+      {"case-1", [](api::ExpectedVersion& e) { e.set_no_stream(true); }, "1"},
+      {"case-2", [](api::ExpectedVersion& e) { e.set_exact(3); }, "-1"},
+      {"case-2", [](api::ExpectedVersion& e) { e.set_stream_exists(true); }, "-1"},
   };
   for (const auto& c : cases) {
     api::AppendRequest request = AppendOf(c.stream, 1);
@@ -375,7 +384,7 @@ TEST_F(EventStoreIntegrationTest, WrongExpectedVersionIsAbortedWithActualVersion
 }
 
 TEST_F(EventStoreIntegrationTest, BadInputIsInvalidArgumentNamingTheFieldAndChangesNothing) {
-  MustAppend(AppendOf("person-1", 1));
+  MustAppend(AppendOf("case-1", 1));
   const api::GetHeadResponse head = Head();
 
   const struct {
@@ -385,17 +394,17 @@ TEST_F(EventStoreIntegrationTest, BadInputIsInvalidArgumentNamingTheFieldAndChan
   } appends[] = {
       {"missing expected_version",
        [] {
-         api::AppendRequest r = AppendOf("person-1", 1);
+         api::AppendRequest r = AppendOf("case-1", 1);
          r.clear_expected_version();
          return r;
        }(),
        "expected_version: required"},
       {"bad stream name", AppendOf("has space", 1), "stream:"},
       {"empty stream name", AppendOf("", 1), "stream:"},
-      {"no events", AppendOf("person-1", 0), "events:"},
+      {"no events", AppendOf("case-1", 0), "events:"},
       {"bad event id",
        [] {
-         api::AppendRequest r = AppendOf("person-1", 2);
+         api::AppendRequest r = AppendOf("case-1", 2);
          r.mutable_events(0)->set_event_id(kUuid1);
          r.mutable_events(1)->set_event_id("not-a-uuid");
          return r;
@@ -403,7 +412,7 @@ TEST_F(EventStoreIntegrationTest, BadInputIsInvalidArgumentNamingTheFieldAndChan
        "events[1].event_id:"},
       {"bad event type",
        [] {
-         api::AppendRequest r = AppendOf("person-1", 1);
+         api::AppendRequest r = AppendOf("case-1", 1);
          r.mutable_events(0)->set_type("9lives");
          return r;
        }(),
@@ -420,7 +429,7 @@ TEST_F(EventStoreIntegrationTest, BadInputIsInvalidArgumentNamingTheFieldAndChan
     grpc::ClientContext context;
     context.set_deadline(CallDeadline());
     api::ReadStreamRequest request;
-    request.set_stream("person-1");
+    request.set_stream("case-1");
     request.set_limit(limit);
     api::ReadStreamResponse response;
     const grpc::Status status = stub_->ReadStream(&context, request, &response);
@@ -461,7 +470,7 @@ TEST_F(EventStoreIntegrationTest, BadInputIsInvalidArgumentNamingTheFieldAndChan
 
 TEST_F(EventStoreIntegrationTest, IdempotentReplayReturnsTheOriginalResultAndAppendsNothing) {
   MustAppend(AppendOf("other", 3));
-  api::AppendRequest request = AppendOf("person-1", 2);
+  api::AppendRequest request = AppendOf("case-1", 2);
   request.set_idempotency_key("command-42");
   const api::AppendResponse original = MustAppend(request);
   EXPECT_FALSE(original.duplicate());
@@ -475,7 +484,7 @@ TEST_F(EventStoreIntegrationTest, IdempotentReplayReturnsTheOriginalResultAndApp
   EXPECT_EQ(replay.last_stream_version(), original.last_stream_version());
   EXPECT_EQ(Head().position(), head.position());
 
-  api::AppendRequest different = AppendOf("person-1", 1);
+  api::AppendRequest different = AppendOf("case-1", 1);
   different.set_idempotency_key("command-42");
   api::AppendResponse response;
   const grpc::Status status = Append(different, &response);
@@ -484,12 +493,12 @@ TEST_F(EventStoreIntegrationTest, IdempotentReplayReturnsTheOriginalResultAndApp
 }
 
 TEST_F(EventStoreIntegrationTest, ExpiredDeadlineIsDeadlineExceededAndAppendsNothing) {
-  MustAppend(AppendOf("person-1", 1));
+  MustAppend(AppendOf("case-1", 1));
   const api::GetHeadResponse head = Head();
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() - std::chrono::seconds(1));
   api::AppendResponse response;
-  const grpc::Status status = stub_->Append(&context, AppendOf("person-1", 1), &response);
+  const grpc::Status status = stub_->Append(&context, AppendOf("case-1", 1), &response);
   EXPECT_EQ(status.error_code(), grpc::DEADLINE_EXCEEDED);
   EXPECT_EQ(Head().position(), head.position());
 }
@@ -505,22 +514,22 @@ class ClockAheadIntegrationTest : public EventStoreIntegrationTest {
 TEST_F(ClockAheadIntegrationTest, CallDeadlineIsPassedToTheLog) {
   const api::GetHeadResponse head = Head();
   api::AppendResponse response;
-  const grpc::Status status = Append(AppendOf("person-1", 1), &response);
+  const grpc::Status status = Append(AppendOf("case-1", 1), &response);
   EXPECT_EQ(status.error_code(), grpc::DEADLINE_EXCEEDED);
   EXPECT_THAT(status.error_message(), HasSubstr("deadline passed"));
   EXPECT_EQ(Head().position(), head.position());
 
   // Without a deadline the same append goes through.
   grpc::ClientContext context;
-  ASSERT_TRUE(stub_->Append(&context, AppendOf("person-1", 1), &response).ok());
+  ASSERT_TRUE(stub_->Append(&context, AppendOf("case-1", 1), &response).ok());
   EXPECT_EQ(Head().position(), head.position() + 1);
 }
 
 TEST_F(EventStoreIntegrationTest, ReadAllFiltersAndPages) {
-  MustAppend(AppendOf("person-1", 2, "ConcernRaised"));  // 0, 1
-  MustAppend(AppendOf("case-1", 1, "ConcernRaised"));    // 2
-  MustAppend(AppendOf("person-2", 1, "NoteAdded"));      // 3
-  MustAppend(AppendOf("case-1", 1, "NoteAdded"));        // 4
+  MustAppend(AppendOf("client-1", 2, "CaseOpened"));  // 0, 1
+  MustAppend(AppendOf("case-1", 1, "CaseOpened"));    // 2
+  MustAppend(AppendOf("client-2", 1, "NoteAdded"));   // 3
+  MustAppend(AppendOf("case-1", 1, "NoteAdded"));     // 4
 
   auto positions = [](const api::ReadAllResponse& r) {
     std::vector<int64_t> out;
@@ -528,32 +537,45 @@ TEST_F(EventStoreIntegrationTest, ReadAllFiltersAndPages) {
     return out;
   };
   api::ReadAllRequest request;
-  request.set_stream_prefix("person-");
+  request.set_stream_prefix("client-");
   EXPECT_THAT(positions(MustReadAll(request)), ElementsAre(0, 1, 3));
-  request.set_event_type("ConcernRaised");
+  request.set_event_type("CaseOpened");
   EXPECT_THAT(positions(MustReadAll(request)), ElementsAre(0, 1));
   request.clear_stream_prefix();
   EXPECT_THAT(positions(MustReadAll(request)), ElementsAre(0, 1, 2));
 
+  // Unfiltered pages also show each read's own record (one per page, 5 to 7 for the reads
+  // above): the log grows by one a page and is read two a page, so paging still ends.
   api::ReadAllRequest page;
   page.set_limit(2);
   std::vector<int64_t> seen;
-  for (int i = 0; i < 10; ++i) {
+  std::vector<std::string> types;
+  for (int i = 0; i < 20; ++i) {
     const api::ReadAllResponse response = MustReadAll(page);
-    for (int64_t p : positions(response)) seen.push_back(p);
+    for (const auto& e : response.events()) {
+      seen.push_back(e.global_position());
+      types.push_back(e.type());
+    }
     if (response.end_of_log()) break;
     page.set_from_position(response.next_position());
   }
-  EXPECT_THAT(seen, ElementsAre(0, 1, 2, 3, 4));
+  ASSERT_GT(seen.size(), 8u);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i], static_cast<int64_t>(i));
+    if (i >= 5) {
+      EXPECT_EQ(types[i], "RawLogAccessed");
+    }
+  }
 }
 
 TEST_F(EventStoreIntegrationTest, LargeEventsArePagedUnderTheClientReceiveLimit) {
   // Four events of 900 KB: one page of all of them would exceed gRPC's default 4 MiB.
-  api::AppendRequest request = AppendOf("person-1", 0);
+  api::AppendRequest request = AppendOf("case-1", 0);
   for (int i = 0; i < 4; ++i) *request.add_events() = Event("Big", std::string(900 << 10, 'x'));
   MustAppend(request);
   std::vector<int64_t> seen;
   api::ReadAllRequest page;
+  page.set_stream_prefix("case-");  // not the reads' own records
   for (int i = 0; i < 10; ++i) {
     const api::ReadAllResponse response = MustReadAll(page);
     ASSERT_GT(response.events_size(), 0);
@@ -565,15 +587,16 @@ TEST_F(EventStoreIntegrationTest, LargeEventsArePagedUnderTheClientReceiveLimit)
 }
 
 TEST_F(EventStoreIntegrationTest, SubscribeCatchesUpThenGoesLive) {
-  MustAppend(AppendOf("person-1", 3));
+  MustAppend(AppendOf("case-1", 3));
   std::unique_ptr<Subscriber> subscriber = Subscribe(0);
-  EXPECT_THAT(ReadEvents(*subscriber, 3), ElementsAre(0, 1, 2));
-  EXPECT_EQ(ReadCaughtUp(*subscriber), 3);
+  // 3 is the subscription's own record, appended before anything was read.
+  EXPECT_THAT(ReadEvents(*subscriber, 4), ElementsAre(0, 1, 2, 3));
+  EXPECT_EQ(ReadCaughtUp(*subscriber), 4);
 
-  MustAppend(AppendOf("person-2", 2));
-  EXPECT_THAT(ReadEvents(*subscriber, 2), ElementsAre(3, 4));
-  MustAppend(AppendOf("person-1", 1));
-  EXPECT_THAT(ReadEvents(*subscriber, 1), ElementsAre(5));
+  MustAppend(AppendOf("case-2", 2));
+  EXPECT_THAT(ReadEvents(*subscriber, 2), ElementsAre(4, 5));
+  MustAppend(AppendOf("case-1", 1));
+  EXPECT_THAT(ReadEvents(*subscriber, 1), ElementsAre(6));
 
   subscriber->context.TryCancel();
   api::SubscribeResponse message;
@@ -583,33 +606,35 @@ TEST_F(EventStoreIntegrationTest, SubscribeCatchesUpThenGoesLive) {
 }
 
 TEST_F(EventStoreIntegrationTest, SubscribeFromAPositionWithFilters) {
-  MustAppend(AppendOf("person-1", 2, "ConcernRaised"));  // 0, 1
-  MustAppend(AppendOf("case-1", 2, "ConcernRaised"));    // 2, 3
-  MustAppend(AppendOf("person-1", 1, "NoteAdded"));      // 4
-  std::unique_ptr<Subscriber> subscriber = Subscribe(1, "person-", "ConcernRaised");
+  MustAppend(AppendOf("client-1", 2, "CaseOpened"));  // 0, 1
+  MustAppend(AppendOf("case-1", 2, "CaseOpened"));    // 2, 3
+  MustAppend(AppendOf("client-1", 1, "NoteAdded"));   // 4
+  std::unique_ptr<Subscriber> subscriber = Subscribe(1, "client-", "CaseOpened");
   EXPECT_THAT(ReadEvents(*subscriber, 1), ElementsAre(1));
-  EXPECT_EQ(ReadCaughtUp(*subscriber), 5);
-  MustAppend(AppendOf("case-1", 1, "ConcernRaised"));    // 5: filtered out
-  MustAppend(AppendOf("person-3", 1, "ConcernRaised"));  // 6
-  EXPECT_THAT(ReadEvents(*subscriber, 1), ElementsAre(6));
+  EXPECT_EQ(ReadCaughtUp(*subscriber), 6);            // 5: the subscription's record
+  MustAppend(AppendOf("case-1", 1, "CaseOpened"));    // 6: filtered out
+  MustAppend(AppendOf("client-3", 1, "CaseOpened"));  // 7
+  EXPECT_THAT(ReadEvents(*subscriber, 1), ElementsAre(7));
 }
 
 TEST_F(EventStoreIntegrationTest, SubscribeCatchUpSpanningManyBatches) {
   // Several subscription batches (128 events each), appended in several calls.
   for (int i = 0; i < 6; ++i) MustAppend(AppendOf(absl::StrCat("s-", i), 100));
   std::unique_ptr<Subscriber> subscriber = Subscribe(0);
-  const std::vector<int64_t> positions = ReadEvents(*subscriber, 600);
-  ASSERT_EQ(positions.size(), 600u);
-  for (int64_t i = 0; i < 600; ++i) ASSERT_EQ(positions[i], i);
-  EXPECT_EQ(ReadCaughtUp(*subscriber), 600);
+  const std::vector<int64_t> positions = ReadEvents(*subscriber, 601);  // 600: its record
+  ASSERT_EQ(positions.size(), 601u);
+  for (int64_t i = 0; i < 601; ++i) ASSERT_EQ(positions[i], i);
+  EXPECT_EQ(ReadCaughtUp(*subscriber), 601);
 }
 
 TEST_F(EventStoreIntegrationTest, ConcurrentSubscribersSeeEveryEventInOrderWhileAppendsRace) {
-  MustAppend(AppendOf("seed", 5));
-  std::unique_ptr<Subscriber> a = Subscribe(0);
-  std::unique_ptr<Subscriber> b = Subscribe(2);
+  // The subscriptions' own records (operator-access) land between the seed and the writers,
+  // in either order: the subscribers filter them out, and the test compares with the log.
+  MustAppend(AppendOf("w-seed", 5));
+  std::unique_ptr<Subscriber> a = Subscribe(0, "w-");
+  std::unique_ptr<Subscriber> b = Subscribe(2, "w-");
   EXPECT_THAT(ReadEvents(*a, 5), ElementsAre(0, 1, 2, 3, 4));
-  EXPECT_EQ(ReadCaughtUp(*a), 5);
+  EXPECT_GE(ReadCaughtUp(*a), 6);
 
   constexpr int kWriters = 4;
   constexpr int kAppendsPerWriter = 25;
@@ -618,7 +643,7 @@ TEST_F(EventStoreIntegrationTest, ConcurrentSubscribersSeeEveryEventInOrderWhile
     writers.emplace_back([this, w] {
       for (int i = 0; i < kAppendsPerWriter; ++i) {
         api::AppendResponse response;
-        EXPECT_TRUE(Append(AppendOf(absl::StrCat("writer-", w), 2), &response).ok());
+        EXPECT_TRUE(Append(AppendOf(absl::StrCat("w-writer-", w), 2), &response).ok());
       }
     });
   }
@@ -632,16 +657,22 @@ TEST_F(EventStoreIntegrationTest, ConcurrentSubscribersSeeEveryEventInOrderWhile
   const std::vector<int64_t> a_positions = ReadEvents(*a, kTotal - 5);
   for (std::thread& t : writers) t.join();
 
-  ASSERT_EQ(a_positions.size(), static_cast<size_t>(kTotal - 5));
-  for (size_t i = 0; i < a_positions.size(); ++i) ASSERT_EQ(a_positions[i], 5 + int64_t(i));
-  ASSERT_EQ(b_positions.size(), static_cast<size_t>(kTotal - 2));
-  for (size_t i = 0; i < b_positions.size(); ++i) ASSERT_EQ(b_positions[i], 2 + int64_t(i));
+  eventstore::ReadAllOptions everything;
+  everything.stream_prefix = "w-";
+  everything.limit = 1000;
+  absl::StatusOr<eventstore::ReadAllResult> log = log_->ReadAll(everything);
+  ASSERT_THAT(log, testing::IsOk());
+  ASSERT_EQ(log->events.size(), static_cast<size_t>(kTotal));
+  std::vector<int64_t> in_log;
+  for (const auto& e : log->events) in_log.push_back(e.position.value());
+  EXPECT_EQ(a_positions, std::vector<int64_t>(in_log.begin() + 5, in_log.end()));
+  EXPECT_EQ(b_positions, std::vector<int64_t>(in_log.begin() + 2, in_log.end()));
 }
 
 TEST_F(EventStoreIntegrationTest, CancelMidStreamEndsOnlyThatSubscription) {
-  for (int i = 0; i < 5; ++i) MustAppend(AppendOf("person-1", 200));
-  std::unique_ptr<Subscriber> cancelled = Subscribe(0);
-  std::unique_ptr<Subscriber> kept = Subscribe(0);
+  for (int i = 0; i < 5; ++i) MustAppend(AppendOf("case-1", 200));
+  std::unique_ptr<Subscriber> cancelled = Subscribe(0, "case-");
+  std::unique_ptr<Subscriber> kept = Subscribe(0, "case-");
   const std::vector<int64_t> first = ReadEvents(*cancelled, 3);
   ASSERT_GE(first.size(), 3u);
   EXPECT_THAT(std::vector<int64_t>(first.begin(), first.begin() + 3), ElementsAre(0, 1, 2));
@@ -654,21 +685,21 @@ TEST_F(EventStoreIntegrationTest, CancelMidStreamEndsOnlyThatSubscription) {
   const std::vector<int64_t> positions = ReadEvents(*kept, 1000);
   ASSERT_EQ(positions.size(), 1000u);
   EXPECT_EQ(positions.back(), 999);
-  EXPECT_EQ(ReadCaughtUp(*kept), 1000);
-  MustAppend(AppendOf("person-1", 1));
-  EXPECT_THAT(ReadEvents(*kept, 1), ElementsAre(1000));
+  EXPECT_EQ(ReadCaughtUp(*kept), 1002);  // past both subscriptions' records
+  MustAppend(AppendOf("case-1", 1));
+  EXPECT_THAT(ReadEvents(*kept, 1), ElementsAre(1002));
   EXPECT_TRUE(WaitForSubscriptions(1));
   EXPECT_EQ(service_->active_subscriptions(), 1u);
 }
 
 TEST_F(EventStoreIntegrationTest, ServiceShutdownEndsSubscriptionsWithUnavailable) {
-  MustAppend(AppendOf("person-1", 2));
-  std::unique_ptr<Subscriber> live = Subscribe(0);
+  MustAppend(AppendOf("case-1", 2));
+  std::unique_ptr<Subscriber> live = Subscribe(0, "case-");
   EXPECT_THAT(ReadEvents(*live, 2), ElementsAre(0, 1));
-  EXPECT_EQ(ReadCaughtUp(*live), 2);
+  EXPECT_EQ(ReadCaughtUp(*live), 3);  // 2: its record
   // One subscriber parked on the log, one still catching up with unread messages in flight.
-  for (int i = 0; i < 4; ++i) MustAppend(AppendOf("person-2", 250));
-  std::unique_ptr<Subscriber> busy = Subscribe(0);
+  for (int i = 0; i < 4; ++i) MustAppend(AppendOf("case-2", 250));
+  std::unique_ptr<Subscriber> busy = Subscribe(0, "case-");
   const std::vector<int64_t> busy_first = ReadEvents(*busy, 1);
   ASSERT_FALSE(busy_first.empty());
   EXPECT_EQ(busy_first[0], 0);
@@ -690,12 +721,12 @@ TEST_F(EventStoreIntegrationTest, ServiceShutdownEndsSubscriptionsWithUnavailabl
   EXPECT_TRUE(WaitForSubscriptions(0));
 
   // Unary calls still work until the server itself shuts down.
-  MustAppend(AppendOf("person-1", 1));
+  MustAppend(AppendOf("case-1", 1));
 }
 
 TEST_F(EventStoreIntegrationTest, ClosingTheLogEndsSubscriptionsWithUnavailable) {
-  std::unique_ptr<Subscriber> subscriber = Subscribe(0);
-  EXPECT_EQ(ReadCaughtUp(*subscriber), 0);
+  std::unique_ptr<Subscriber> subscriber = Subscribe(0, "case-");
+  EXPECT_EQ(ReadCaughtUp(*subscriber), 1);  // 0: its record
   log_->Close();
   api::SubscribeResponse message;
   EXPECT_FALSE(subscriber->reader->Read(&message));
@@ -704,7 +735,7 @@ TEST_F(EventStoreIntegrationTest, ClosingTheLogEndsSubscriptionsWithUnavailable)
   EXPECT_EQ(status.error_message(), "server shutting down");
 
   api::AppendResponse response;
-  EXPECT_EQ(Append(AppendOf("person-1", 1), &response).error_code(), grpc::UNAVAILABLE);
+  EXPECT_EQ(Append(AppendOf("case-1", 1), &response).error_code(), grpc::UNAVAILABLE);
 }
 
 TEST_F(EventStoreIntegrationTest, ConcurrentAppendsGetDenseDistinctPositions) {
@@ -738,7 +769,7 @@ TEST_F(EventStoreIntegrationTest, LogAdminHeadAndVerify) {
   EXPECT_EQ(empty.position(), -1);
   EXPECT_EQ(empty.link_hex(), std::string(64, '0'));
 
-  MustAppend(AppendOf("person-1", 3));
+  MustAppend(AppendOf("case-1", 3));
   const api::GetHeadResponse head = Head();
   EXPECT_EQ(head.position(), 2);
   EXPECT_EQ(head.link().size(), 32u);
@@ -785,7 +816,7 @@ TEST_F(EventStoreIntegrationTest, LogAdminHeadAndVerify) {
 }
 
 TEST_F(EventStoreIntegrationTest, LogAdminBackupRestoresToTheSameHead) {
-  MustAppend(AppendOf("person-1", 4));
+  MustAppend(AppendOf("case-1", 4));
   {
     grpc::ClientContext context;
     context.set_deadline(CallDeadline());
@@ -795,25 +826,161 @@ TEST_F(EventStoreIntegrationTest, LogAdminBackupRestoresToTheSameHead) {
     EXPECT_EQ(admin_stub_->Backup(&context, request, &response).error_code(),
               grpc::INVALID_ARGUMENT);
   }
+  const api::GetHeadResponse before = Head();
   grpc::ClientContext context;
   context.set_deadline(CallDeadline());
   api::BackupRequest request;
-  request.set_directory(dir_.Sub("backup"));
+  request.set_directory("backup-1");
+  request.set_reason("monthly backup");
   api::BackupResponse response;
   const grpc::Status status = admin_stub_->Backup(&context, request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(response.head().link_hex(), Head().link_hex());
+  EXPECT_EQ(response.head().link_hex(), before.link_hex());
 
-  ASSERT_THAT(eventstore::RestoreRocksDbCheckpoint(dir_.Sub("backup"), dir_.Sub("restored")),
+  // The backup is in the backup directory and holds its own record: who, where, and the head
+  // it was taken at.
+  ASSERT_THAT(eventstore::RestoreRocksDbCheckpoint(dir_.Sub("backups/backup-1"),
+                                                   dir_.Sub("restored")),
               testing::IsOk());
   eventstore::RocksDbOptions options;
   options.read_only = true;
   absl::StatusOr<std::unique_ptr<eventstore::EventLog>> restored =
       eventstore::OpenRocksDbEventLog(dir_.Sub("restored"), options);
   ASSERT_THAT(restored, testing::IsOk());
-  EXPECT_EQ(eventstore::LinkToHex((*restored)->GetHead().link), response.head().link_hex());
-  EXPECT_EQ((*restored)->GetHead().position.value(), 3);
+  EXPECT_EQ((*restored)->GetHead().position.value(), 4);
+  eventstore::ReadStreamOptions read;
+  absl::StatusOr<eventstore::ReadStreamResult> audit =
+      (*restored)->ReadStream(domain::kOperatorAccessStream, read);
+  ASSERT_THAT(audit, testing::IsOk());
+  ASSERT_EQ(audit->events.size(), 1u);
+  events::v1::Event recorded;
+  ASSERT_TRUE(recorded.ParseFromString(audit->events[0].payload));
+  EXPECT_EQ(recorded.actor().user_id(), "operator");
+  EXPECT_EQ(recorded.raw_log_accessed().method(), "LogAdmin.Backup");
+  EXPECT_EQ(recorded.raw_log_accessed().backup_target(),
+            std::filesystem::canonical(dir_.Sub("backups")).string() + "/backup-1");
+  EXPECT_EQ(recorded.raw_log_accessed().head_position(), 3);
+  EXPECT_EQ(recorded.raw_log_accessed().head_link(), before.link_hex());
+  EXPECT_EQ(recorded.raw_log_accessed().reason(), "monthly backup");
   (*restored)->Close();
+}
+
+// A backup goes only into the backup directory: a path that climbs out of it, a path
+// elsewhere, or a symbolic link planted at the name is refused, and nothing is written.
+TEST_F(EventStoreIntegrationTest, ABackupCannotEscapeTheBackupDirectory) {
+  MustAppend(AppendOf("case-1", 1));
+  std::filesystem::create_symlink(dir_.Sub("outside"), dir_.Sub("backups/planted"));
+  const struct {
+    std::string directory;
+    grpc::StatusCode code;
+  } cases[] = {
+      {"..", grpc::INVALID_ARGUMENT},
+      {"../outside", grpc::INVALID_ARGUMENT},
+      {dir_.Sub("backups") + "/../outside", grpc::INVALID_ARGUMENT},
+      {dir_.Sub("outside"), grpc::INVALID_ARGUMENT},
+      {"planted", grpc::ALREADY_EXISTS},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.directory);
+    grpc::ClientContext context;
+    context.set_deadline(CallDeadline());
+    api::BackupRequest request;
+    request.set_directory(c.directory);
+    api::BackupResponse response;
+    const grpc::Status status = admin_stub_->Backup(&context, request, &response);
+    EXPECT_EQ(status.error_code(), c.code) << status.error_message();
+    EXPECT_THAT(status.error_message(), StartsWith("directory:"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("outside")));
+  EXPECT_EQ(log_->GetHead().position.value(), 0);  // nothing recorded, nothing written
+}
+
+// The raw log cannot forge what the hub's commands write: hub event types and the hub's own
+// streams are refused, naming what was refused, and nothing is appended.
+TEST_F(EventStoreIntegrationTest, RawAppendsOfHubEventsOrToHubStreamsAreRefused) {
+  for (const api::AppendRequest& forged :
+       {AppendOf("case-1", 1, "EmergencyAccessGranted"), AppendOf("concern-c1", 1),
+        AppendOf("emergency-access-c1", 1), AppendOf("operator-access", 1),
+        AppendOf("person-p1", 1, "NoteAdded")}) {
+    SCOPED_TRACE(forged.ShortDebugString());
+    api::AppendResponse response;
+    const grpc::Status status = Append(forged, &response);
+    EXPECT_EQ(status.error_code(), grpc::PERMISSION_DENIED);
+    EXPECT_THAT(status.error_message(), HasSubstr("only through the domain's commands"));
+  }
+  EXPECT_EQ(log_->GetHead().position.value(), -1);
+}
+
+// Every raw read and subscription is recorded, with who, what and why, before it is answered,
+// so that the answer itself already shows the record.
+TEST_F(EventStoreIntegrationTest, EveryRawReadIsRecordedBeforeItIsAnswered) {
+  MustAppend(AppendOf("case-1", 2));  // 0, 1
+  {
+    grpc::ClientContext context;
+    context.set_deadline(CallDeadline());
+    api::ReadStreamRequest request;
+    request.set_stream("case-1");
+    request.set_reason("support ticket 7");
+    api::ReadStreamResponse response;
+    ASSERT_TRUE(stub_->ReadStream(&context, request, &response).ok());
+    EXPECT_EQ(response.events_size(), 2);
+  }
+  api::ReadAllRequest all;
+  all.set_stream_prefix("operator-access");
+  const api::ReadAllResponse audit = MustReadAll(all);  // itself recorded, and seen
+  ASSERT_EQ(audit.events_size(), 2);
+  events::v1::Event first, second;
+  ASSERT_TRUE(first.ParseFromString(audit.events(0).payload()));
+  ASSERT_TRUE(second.ParseFromString(audit.events(1).payload()));
+  EXPECT_EQ(audit.events(0).type(), "RawLogAccessed");
+  EXPECT_EQ(first.actor().agency_id(), "asc-northshire");
+  EXPECT_EQ(first.actor().user_id(), "operator");
+  EXPECT_EQ(first.raw_log_accessed().method(), "EventStore.ReadStream");
+  EXPECT_EQ(first.raw_log_accessed().stream(), "case-1");
+  EXPECT_EQ(first.raw_log_accessed().reason(), "support ticket 7");
+  EXPECT_FALSE(first.raw_log_accessed().access_id().empty());
+  EXPECT_EQ(second.raw_log_accessed().method(), "EventStore.ReadAll");
+  EXPECT_EQ(second.raw_log_accessed().stream_prefix(), "operator-access");
+
+  std::unique_ptr<Subscriber> subscriber = Subscribe(0, "case-");
+  EXPECT_EQ(ReadEvents(*subscriber, 2), (std::vector<int64_t>{0, 1}));
+  subscriber->context.TryCancel();
+  api::ReadStreamRequest stream;
+  stream.set_stream("operator-access");
+  grpc::ClientContext context;
+  context.set_deadline(CallDeadline());
+  api::ReadStreamResponse records;
+  ASSERT_TRUE(stub_->ReadStream(&context, stream, &records).ok());
+  ASSERT_EQ(records.events_size(), 4);
+  events::v1::Event opened;
+  ASSERT_TRUE(opened.ParseFromString(records.events(2).payload()));
+  EXPECT_EQ(opened.raw_log_accessed().method(), "EventStore.Subscribe");
+  EXPECT_EQ(opened.raw_log_accessed().stream_prefix(), "case-");
+
+  // A refused read records nothing.
+  api::ReadAllRequest bad;
+  bad.set_limit(5000);
+  grpc::ClientContext refused;
+  api::ReadAllResponse ignored;
+  EXPECT_EQ(stub_->ReadAll(&refused, bad, &ignored).error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_EQ(log_->GetHead().position.value(), 5);
+}
+
+// A subscription ends when its caller's credentials expire, even while it waits for events.
+TEST_F(EventStoreIntegrationTest, ASubscriptionEndsWhenTheCallersCredentialsExpire) {
+  domain::Caller expiring = Operator();
+  expiring.expires_at = absl::Now() + absl::Milliseconds(500);
+  caller_.Set(expiring);
+  MustAppend(AppendOf("case-1", 1));
+  std::unique_ptr<Subscriber> subscriber = Subscribe(0, "case-");
+  EXPECT_EQ(ReadEvents(*subscriber, 1), (std::vector<int64_t>{0}));
+  EXPECT_GE(ReadCaughtUp(*subscriber), 1);
+  api::SubscribeResponse message;
+  EXPECT_FALSE(subscriber->reader->Read(&message));  // parked until the expiry
+  const grpc::Status status = subscriber->reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), HasSubstr("credentials expired"));
+  EXPECT_GE(absl::Now(), expiring.expires_at);
 }
 
 }  // namespace

@@ -1,9 +1,14 @@
 // hubctl: the operator's command line for a hub event log.
 //
-// Works either on a data directory directly (--data_dir; read-only for verify/head/read, so it
-// may run beside a live hubd) or through a running hubd's gRPC services (--server). Prints
+// Works either on a data directory directly (--data_dir; read-only for verify/head, so they
+// may run beside a live hubd; read and backup take the directory's lock, because they record
+// the access in the log) or through a running hubd's gRPC services (--server). Prints
 // results on stdout, problems on stderr. Exit codes: 0 ok, 1 a check or operation failed,
 // 2 usage error. Run `hubctl help` for the commands.
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -39,6 +44,7 @@
 #include "grpcpp/grpcpp.h"
 #include "hub/api/v1/event_store_service.grpc.pb.h"
 #include "services/common/eventstore_proto.h"
+#include "services/eventstore/raw_access.h"
 #include "services/eventstore/translate.h"
 #include "tools/hubctl/credential_commands.h"
 #include "tools/hubctl/views_commands.h"
@@ -58,15 +64,20 @@ commands:
   verify [--expect=POS:HEX]   walk the log checking every record and the hash chain; with
                               --expect, the link at POS must still be HEX (a head noted earlier)
   head                        print the last committed position and its link
-  backup DIR                  write a consistent checkpoint of the log to DIR (must not exist;
-                              with --server, DIR is on the server's file system)
+  backup DIR [--reason=TEXT]  write a consistent checkpoint of the log to DIR (must not exist;
+                              with --server, DIR is a name in hubd's --backup_dir); recorded
+                              in the log (operator-access)
   restore DIR                 restore the checkpoint in DIR into --data_dir (must be empty or
                               absent; hubd must not be running on it). --data_dir only.
-  read --stream=NAME [--from=VERSION] [--backward] [--limit=N]
-  read --all [--from=POSITION] [--limit=N] [--prefix=STREAM_PREFIX] [--type=EVENT_TYPE]
+  read --reason=TEXT --stream=NAME [--from=VERSION] [--backward] [--limit=N]
+  read --reason=TEXT --all [--from=POSITION] [--limit=N] [--prefix=STREAM_PREFIX]
+       [--type=EVENT_TYPE]
                               print events as JSON, one hub.api.v1.RecordedEvent per line
                               (payload and link in base64; a hub event is also shown decoded
-                              as "event"); default: all that match
+                              as "event"); default: all that match. Personal data outside the
+                              sharing agreement: why, in words, is required and recorded in
+                              the log (operator-access) before anything is printed; with
+                              --data_dir, hubd must be stopped (else read through --server)
   health [--service=NAME]     ask a running hubd for its health (--server only)
   status [--digest]           the read models' projections: position, log head, lag, and
                               rebuild progress; --digest (with --data_dir) adds each read
@@ -87,7 +98,9 @@ trial credentials (local key files only; no --data_dir or --server):
 
 global flags:
   --data_dir=PATH     open the data directory directly
-  --server=HOST:PORT  talk to a running hubd
+  --server=HOST:PORT  talk to a running hubd: its --admin_listen address for verify, head,
+                      backup and read (the raw log); its --listen address for status,
+                      rebuild and sac
   --timeout=SECONDS   deadline of each call with --server (default 60)
   --views_dir=PATH    the read models (default DATA_DIR/views), with --data_dir
   --ca=PEM --cert=PEM --key=PEM [--tls_server_name=NAME]
@@ -128,7 +141,7 @@ const absl::flat_hash_set<std::string>& ValueFlags() {
       "data_dir", "server", "timeout", "expect", "stream", "from",
       "limit",    "prefix", "type",    "service", "views_dir", "agency", "user", "roles",
       "year",     "la",     "ca",      "cert",    "key",     "token",   "token_file",
-      "tls_server_name"};
+      "tls_server_name", "reason"};
   return *flags;
 }
 
@@ -207,7 +220,12 @@ class DirectAccess final : public LogAccess {
     return response;
   }
   absl::StatusOr<api::BackupResponse> Backup(const api::BackupRequest& request) override {
+    HUB_RETURN_IF_ERROR(services::CheckRawAccessReason(request.reason(), "--reason"));
     const eventstore::Head head = log_->GetHead();
+    events::v1::RawLogAccessed access =
+        services::RawAccessOf(request, request.directory(), head);
+    access.set_method("hubctl backup");
+    HUB_RETURN_IF_ERROR(Record(std::move(access)));
     HUB_RETURN_IF_ERROR(log_->Checkpoint(request.directory()));
     api::BackupResponse response;
     services::HeadToProto(head, response.mutable_head());
@@ -231,6 +249,16 @@ class DirectAccess final : public LogAccess {
     api::ReadAllResponse response;
     services::ReadAllResultToProto(result, SIZE_MAX, &response);
     return response;
+  }
+
+  // Appends `access` as this host account's RawLogAccessed record (the directory must have
+  // been opened writable).
+  absl::Status Record(events::v1::RawLogAccessed access) {
+    domain::Caller caller;
+    const passwd* account = ::getpwuid(::geteuid());
+    caller.user_id = absl::StrCat("local:", account != nullptr ? account->pw_name
+                                                               : std::to_string(::geteuid()));
+    return services::RecordRawAccess(*log_, caller, absl::Now(), std::move(access)).status();
   }
 
  private:
@@ -287,8 +315,8 @@ class RemoteAccess final : public LogAccess {
 };
 
 // Opens --data_dir: read-only (no lock, beside a live hubd) unless `writable`.
-absl::StatusOr<std::unique_ptr<LogAccess>> OpenDataDir(const std::string& data_dir,
-                                                       bool writable) {
+absl::StatusOr<std::unique_ptr<DirectAccess>> OpenDataDir(const std::string& data_dir,
+                                                          bool writable) {
   std::error_code ec;
   if (!std::filesystem::is_directory(data_dir, ec)) {
     return absl::NotFoundError(absl::StrCat("no data directory at ", data_dir));
@@ -359,12 +387,12 @@ int Head(LogAccess& access) {
   return kExitOk;
 }
 
-int Backup(LogAccess& access, const std::string& dir) {
+// `dir`: with --server, a name in hubd's backup directory (sent as given: hubd resolves it);
+// with --data_dir, a path on this host.
+int Backup(LogAccess& access, const std::string& dir, const std::string& reason) {
   api::BackupRequest request;
-  std::error_code ec;
-  // The server resolves nothing: send an absolute path (meaningful when hubctl runs on the
-  // server's machine, which is how operators run it).
-  request.set_directory(std::filesystem::absolute(dir, ec).string());
+  request.set_directory(dir);
+  request.set_reason(reason);
   absl::StatusOr<api::BackupResponse> response = access.Backup(request);
   if (!response.ok()) return Fail(response.status());
   std::cout << "backup written to " << request.directory() << "\n"
@@ -376,7 +404,7 @@ int Restore(const std::string& checkpoint_dir, const std::string& data_dir) {
   if (absl::Status s = eventstore::RestoreRocksDbCheckpoint(checkpoint_dir, data_dir); !s.ok()) {
     return Fail(s);
   }
-  absl::StatusOr<std::unique_ptr<LogAccess>> restored = OpenDataDir(data_dir, false);
+  absl::StatusOr<std::unique_ptr<DirectAccess>> restored = OpenDataDir(data_dir, false);
   if (!restored.ok()) return Fail(restored.status());
   absl::StatusOr<api::GetHeadResponse> head = (*restored)->GetHead();
   if (!head.ok()) return Fail(head.status());
@@ -418,6 +446,7 @@ struct ReadArgs {
   int64_t limit = -1;  // -1 = everything
   std::string prefix;
   std::string type;
+  std::string reason;  // recorded with the access; required
 };
 
 // Sets `value` from --flag if given.
@@ -450,15 +479,23 @@ absl::StatusOr<ReadArgs> ReadArgsFromFlags(const CommandLine& cl) {
   }
   args.prefix = cl.Get("prefix");
   args.type = cl.Get("type");
+  args.reason = std::string(absl::StripAsciiWhitespace(cl.Get("reason")));
+  if (args.reason.empty()) {
+    return absl::InvalidArgumentError(
+        "read needs --reason=TEXT: raw reads hand out personal data outside the sharing "
+        "agreement, so why is recorded with each one");
+  }
+  HUB_RETURN_IF_ERROR(services::CheckRawAccessReason(args.reason, "--reason"));
   return args;
 }
 
 // Pages through a stream until --limit events are printed or the stream ends.
 absl::Status ReadStream(LogAccess& access, const std::string& stream, int64_t from,
-                        bool backward, int64_t limit) {
+                        bool backward, int64_t limit, const std::string& reason) {
   int64_t printed = 0;
   while (limit < 0 || printed < limit) {
     api::ReadStreamRequest request;
+    request.set_reason(reason);
     request.set_stream(stream);
     request.set_from_version(from);
     request.set_direction(backward ? api::READ_DIRECTION_BACKWARD : api::READ_DIRECTION_FORWARD);
@@ -479,10 +516,11 @@ absl::Status ReadStream(LogAccess& access, const std::string& stream, int64_t fr
 
 // Pages through the whole log (optionally filtered) until --limit events or its end.
 absl::Status ReadAll(LogAccess& access, int64_t from, int64_t limit, const std::string& prefix,
-                     const std::string& type) {
+                     const std::string& type, const std::string& reason) {
   int64_t printed = 0;
   while (limit < 0 || printed < limit) {
     api::ReadAllRequest request;
+    request.set_reason(reason);
     request.set_from_position(from);
     request.set_limit(static_cast<int32_t>(
         limit < 0 ? services::kMaxReadLimit
@@ -502,8 +540,9 @@ absl::Status ReadAll(LogAccess& access, int64_t from, int64_t limit, const std::
 
 int Read(LogAccess& access, const ReadArgs& args) {
   const absl::Status status =
-      args.all ? ReadAll(access, args.from, args.limit, args.prefix, args.type)
-               : ReadStream(access, args.stream, args.from, args.backward, args.limit);
+      args.all ? ReadAll(access, args.from, args.limit, args.prefix, args.type, args.reason)
+               : ReadStream(access, args.stream, args.from, args.backward, args.limit,
+                            args.reason);
   if (!status.ok()) {
     std::cerr << "hubctl: " << status.message() << "\n";
     return status.code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitFailed;
@@ -543,9 +582,9 @@ const absl::flat_hash_map<std::string, CommandSpec>& Commands() {
   static const auto* commands = new absl::flat_hash_map<std::string, CommandSpec>{
       {"verify", {0, {"expect"}}},
       {"head", {0, {}}},
-      {"backup", {1, {}}},
+      {"backup", {1, {"reason"}}},
       {"restore", {1, {}}},
-      {"read", {0, {"stream", "all", "from", "backward", "limit", "prefix", "type"}}},
+      {"read", {0, {"stream", "all", "from", "backward", "limit", "prefix", "type", "reason"}}},
       {"health", {0, {"service"}}},
       {"status", {0, {"views_dir", "digest"}}},
       {"rebuild", {1, {"views_dir", "no_wait"}}},
@@ -568,6 +607,8 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
 }
 
 int Main(int argc, char** argv) {
+  // Backups, restored directories and read models hold personal data: owner-only.
+  ::umask(077);
   if (std::optional<int> exit_code = RunCredentialCommand(argc, argv)) return *exit_code;
   CommandLine cl;
   if (std::optional<UsageError> error = ParseCommandLine(argc, argv, cl)) {
@@ -668,15 +709,33 @@ int Main(int argc, char** argv) {
     if (cl.command == "sac") return SacRemote(channel, as, timeout, static_cast<int>(year), cl.Get("la"));
     access = std::make_unique<RemoteAccess>(channel, as, timeout);
   } else {
-    absl::StatusOr<std::unique_ptr<LogAccess>> opened =
-        OpenDataDir(cl.Get("data_dir"), /*writable=*/cl.command == "backup");
+    // Reading and backing up hand out personal data, so they record the access in the log,
+    // which needs the directory's lock: beside a live hubd they are refused (and go through
+    // hubd, which records them) rather than left unrecorded.
+    const bool records = cl.command == "backup" || cl.command == "read";
+    absl::StatusOr<std::unique_ptr<DirectAccess>> opened =
+        OpenDataDir(cl.Get("data_dir"), /*writable=*/records);
     if (!opened.ok()) return Fail(opened.status());
+    if (cl.command == "read") {
+      events::v1::RawLogAccessed record;
+      record.set_method("hubctl read");
+      record.set_stream(read->stream);
+      record.set_from(read->from);
+      record.set_limit(static_cast<int32_t>(std::clamp<int64_t>(read->limit, 0, INT32_MAX)));
+      record.set_backward(read->backward);
+      record.set_stream_prefix(read->prefix);
+      record.set_event_type(read->type);
+      record.set_reason(read->reason);
+      if (absl::Status recorded = (*opened)->Record(std::move(record)); !recorded.ok()) {
+        return Fail(recorded);
+      }
+    }
     access = *std::move(opened);
   }
 
   if (cl.command == "verify") return Verify(*access, *verify);
   if (cl.command == "head") return Head(*access);
-  if (cl.command == "backup") return Backup(*access, cl.positional[0]);
+  if (cl.command == "backup") return Backup(*access, cl.positional[0], cl.Get("reason"));
   return Read(*access, *read);
 }
 

@@ -2,9 +2,11 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "services/common/deadline.h"
 #include "services/common/eventstore_proto.h"
 #include "services/common/grpc_status.h"
+#include "services/eventstore/raw_access.h"
 #include "services/eventstore/translate.h"
 
 namespace hub::services::services_internal {
@@ -50,7 +52,8 @@ SubscribeReactor::SubscribeReactor(const SubscribeEnv& env, absl::Time deadline)
 
 grpc::ServerWriteReactor<api::v1::SubscribeResponse>* SubscribeReactor::Start(
     const SubscribeEnv& env, grpc::CallbackServerContext* context,
-    const api::v1::SubscribeRequest& request, const grpc::Status& refused_by_caller) {
+    const api::v1::SubscribeRequest& request, const grpc::Status& refused_by_caller,
+    SubscribeCaller caller) {
   std::shared_ptr<SubscribeReactor> reactor(
       new SubscribeReactor(env, DeadlineFromGrpc(context->deadline())));
   reactor->self_ = reactor;
@@ -73,10 +76,39 @@ grpc::ServerWriteReactor<api::v1::SubscribeResponse>* SubscribeReactor::Start(
   }
   reactor->next_ = query->from;
   reactor->filter_ = std::move(query->filter);
-  // Reads the first batch here, on the gRPC thread that delivered the call: a short disk read.
-  // A write started before gRPC binds the reactor is held by gRPC until it does.
-  reactor->Advance();
+  if (caller.expires_at != absl::InfiniteFuture()) {
+    // The runner holds only a weak reference: a subscription that ends earlier is not kept.
+    env.runner->PostAt(caller.expires_at, [weak = std::weak_ptr<SubscribeReactor>(reactor),
+                                           at = caller.expires_at] {
+      if (std::shared_ptr<SubscribeReactor> self = weak.lock()) {
+        self->Stop(grpc::Status(
+            grpc::UNAUTHENTICATED,
+            absl::StrCat("the caller's credentials expired at ", absl::FormatTime(at),
+                         "; subscribe again with valid credentials")));
+      }
+    });
+  }
+  // The pending append holds the token. A write started before gRPC binds the reactor is held
+  // by gRPC until it does.
+  env.log->AppendAsync(std::move(caller.record),
+                       [self = reactor](absl::StatusOr<eventstore::AppendResult> appended) mutable {
+                         absl::Status recorded = appended.ok()
+                                                     ? absl::OkStatus()
+                                                     : RawAccessNotRecorded(appended.status());
+                         TaskRunner* runner = self->env_.runner;
+                         runner->Post([self = std::move(self), recorded] {
+                           self->OnRecorded(recorded);
+                         });
+                       });
   return reactor.get();
+}
+
+void SubscribeReactor::OnRecorded(const absl::Status& recorded) {
+  if (!recorded.ok()) {
+    absl::MutexLock lock(&mu_);
+    SetStopLocked(env_.log->closing() ? ShuttingDown() : ToGrpcStatus(recorded));
+  }
+  Advance();  // finishes at once when a stop status is set
 }
 
 void SubscribeReactor::SetStopLocked(const grpc::Status& status) {

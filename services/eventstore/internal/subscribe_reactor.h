@@ -4,7 +4,8 @@
 // gRPC calls OnDone; the subscriber set, posted tasks and the log's wait callback hold further
 // shared_ptrs, so nothing can outlive the object it points to.
 //
-// Flow: read a batch with EventLog::ReadAll from the cursor, write its events one at a time
+// Flow: append the subscription's RawLogAccessed record (nothing is read before it is
+// durable), then read a batch with EventLog::ReadAll from the cursor, write its events one at a time
 // (StartWrite, then OnWriteDone), read the next batch. Once a read has reached the committed
 // end of the log and its events are written, send caught_up_at (the first time only), then
 // register EventLog::NotifyWhenAvailable(cursor) and read again when it fires. Memory is one
@@ -56,6 +57,13 @@ class SubscriberSet {
       ABSL_GUARDED_BY(mu_);
 };
 
+// Who opened one subscription: the audit record to append before anything is read, and when
+// their credentials expire (the subscription then ends with UNAUTHENTICATED).
+struct SubscribeCaller {
+  eventstore::AppendRequest record;
+  absl::Time expires_at = absl::InfiniteFuture();
+};
+
 // What every subscription of one service shares. All referenced objects outlive the server.
 struct SubscribeEnv {
   eventstore::EventLog* log;
@@ -69,12 +77,15 @@ struct SubscribeEnv {
 class SubscribeReactor final : public grpc::ServerWriteReactor<api::v1::SubscribeResponse>,
                                public std::enable_shared_from_this<SubscribeReactor> {
  public:
-  // Validates `request` and starts the subscription; returns the reactor for gRPC to drive.
-  // A bad request finishes with INVALID_ARGUMENT, a shut-down service with UNAVAILABLE, and a
-  // non-OK `refused_by_caller` (the caller's authorisation) with that status.
+  // Validates `request`, records `caller`'s access and starts the subscription; returns the
+  // reactor for gRPC to drive. A bad request finishes with INVALID_ARGUMENT, a shut-down
+  // service with UNAVAILABLE, a non-OK `refused_by_caller` (the caller's authorisation) with
+  // that status, and a record that cannot be written with UNAVAILABLE, all before anything is
+  // read. At `caller.expires_at` the call ends with UNAUTHENTICATED.
   static grpc::ServerWriteReactor<api::v1::SubscribeResponse>* Start(
       const SubscribeEnv& env, grpc::CallbackServerContext* context,
-      const api::v1::SubscribeRequest& request, const grpc::Status& refused_by_caller);
+      const api::v1::SubscribeRequest& request, const grpc::Status& refused_by_caller,
+      SubscribeCaller caller);
 
   // Ends the call with `status` as soon as no step is in flight. The first status wins;
   // calls after the call finished do nothing. Thread-safe.
@@ -95,6 +106,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<api::v1::Subscrib
   void Advance();
   // The log's wait fired: take the token back and continue (on the task runner).
   void OnAvailable();
+  // The access record was appended (or not): continue, or finish (on the task runner).
+  void OnRecorded(const absl::Status& recorded);
   // Records `status` as the stop status unless one is already set.
   void SetStopLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

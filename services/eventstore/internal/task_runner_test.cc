@@ -42,5 +42,26 @@ TEST(TaskRunnerTest, DestructorRunsEverythingPosted) {
   EXPECT_EQ(ran, 10);
 }
 
+TEST(TaskRunnerTest, DelayedTasksRunWhenDueAndAreDroppedAtDestruction) {
+  absl::Notification due;
+  absl::Time ran_at;
+  bool never = false;
+  const absl::Time when = absl::Now() + absl::Milliseconds(50);
+  {
+    TaskRunner runner("test-runner");
+    runner.PostAt(absl::Now() + absl::Hours(12), [&never] { never = true; });
+    runner.PostAt(when, [&] {
+      ran_at = absl::Now();
+      due.Notify();
+    });
+    int ran = 0;
+    runner.Post([&ran] { ++ran; });  // a task posted meanwhile is not held up
+    ASSERT_TRUE(due.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    EXPECT_EQ(ran, 1);
+  }
+  EXPECT_GE(ran_at, when);
+  EXPECT_FALSE(never);
+}
+
 }  // namespace
 }  // namespace hub::services::services_internal

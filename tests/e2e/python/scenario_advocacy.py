@@ -442,7 +442,8 @@ class Hubd:
         self.log_path = os.path.join(workdir, "hubd.log")
         self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [binary, "--listen=127.0.0.1:0", f"--port_file={self.port_file}",
+            [binary, "--listen=127.0.0.1:0", "--admin_listen=127.0.0.1:0",
+             f"--port_file={self.port_file}",
              f"--data_dir={os.path.join(workdir, 'data')}",
              f"--partnership={os.path.join(repo, 'deploy', 'partnership.example.textproto')}",
              f"--agreement={os.path.join(repo, 'deploy', 'agreement.example.textproto')}",
