@@ -1160,6 +1160,12 @@ absl::Status ViewsService::WatchNotificationsImpl(
   while (true) {
     if (context.IsCancelled()) return absl::CancelledError("the watch was cancelled");
     if (shutting_down_.load()) return shutting_down();
+    // A watch outlives no token: it ends when the credentials that opened it do.
+    if (absl::Now() >= read.caller.expires_at) {
+      return absl::UnauthenticatedError(absl::StrCat(
+          "the caller's credentials expired at ", absl::FormatTime(read.caller.expires_at),
+          ": watch again with fresh ones from the last position received"));
+    }
     // Read the checkpoint before the keys: everything folded before it is then in the list,
     // and the wait below starts exactly where the list may end.
     HUB_ASSIGN_OR_RETURN(int64_t folded, projections::ReadCheckpoint(store, kNotifications));

@@ -477,7 +477,7 @@ TEST_F(TlsE2eTest, RawReadsAreRecordedAsTheOperatorWhoMadeThem) {
   const std::vector<events::v1::Event> audit = ReadStream("operator-access");
   ASSERT_EQ(audit.size(), 2u);  // the ReadAll, then this ReadStream
   EXPECT_EQ(audit[0].actor().agency_id(), "asc-northshire");
-  EXPECT_EQ(audit[0].actor().user_id(), "system:hub-operator");
+  EXPECT_EQ(audit[0].actor().user_id(), "operator:hub-operator");
   EXPECT_EQ(audit[0].raw_log_accessed().method(), "EventStore.ReadAll");
   EXPECT_EQ(audit[0].raw_log_accessed().reason(), "investigating incident 77");
   EXPECT_EQ(audit[1].raw_log_accessed().method(), "EventStore.ReadStream");
@@ -487,21 +487,18 @@ TEST_F(TlsE2eTest, RawReadsAreRecordedAsTheOperatorWhoMadeThem) {
   EXPECT_EQ(all.events(all.events_size() - 1).type(), "RawLogAccessed");
 }
 
-// A subscription opened with short-lived credentials ends when they expire: a practitioner's
-// token, and an operator's certificate (operators have no token).
+// A long-lived call opened with short-lived credentials ends when they expire: an operator's
+// subscription to the raw log (operators have a certificate, no token), and a practitioner's
+// notification watch (their token).
 TEST_F(TlsE2eTest, ASubscriptionEndsWhenItsTokenOrCertificateExpires) {
   StartHubd();
   const absl::Time now = absl::Now();
-  const Credentials short_token{
-      asc_.cert_pem, asc_.key_pem,
-      Token("asc-northshire", "administrator", "ops.1", absl::Seconds(3))};
   const KeyAndCert short_cert =
       testing::IssueCert(ca_, "hub-operator", {}, {"urn:hub:operator:test"}, {},
                          now - absl::Hours(1), now + absl::Seconds(4), false);
-  for (const Credentials& who :
-       {short_token, Credentials{short_cert.cert_pem, short_cert.key_pem, ""}}) {
+  {
+    const Credentials who{short_cert.cert_pem, short_cert.key_pem, ""};
     grpc::ClientContext context;
-    if (!who.token.empty()) context.AddMetadata("authorization", "Bearer " + who.token);
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     auto reader = api::EventStore::NewStub(AdminChannel(who))
                       ->Subscribe(&context, api::SubscribeRequest());
@@ -514,6 +511,22 @@ TEST_F(TlsE2eTest, ASubscriptionEndsWhenItsTokenOrCertificateExpires) {
     EXPECT_EQ(ended.error_code(), grpc::UNAUTHENTICATED) << ended.error_message();
     EXPECT_THAT(ended.error_message(), HasSubstr("credentials expired"));
     EXPECT_LT(absl::Now(), now + absl::Seconds(20));  // at the expiry, not the deadline
+  }
+  {
+    const Credentials who{asc_.cert_pem, asc_.key_pem,
+                          Token("asc-northshire", "mash_triage", "ops.1", absl::Seconds(3))};
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + who.token);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    auto reader = api::Views::NewStub(Channel(who))
+                      ->WatchNotifications(&context, api::WatchNotificationsRequest());
+    api::WatchNotificationsResponse message;
+    EXPECT_TRUE(reader->Read(&message));  // caught up
+    EXPECT_FALSE(reader->Read(&message));
+    const grpc::Status ended = reader->Finish();
+    EXPECT_EQ(ended.error_code(), grpc::UNAUTHENTICATED) << ended.error_message();
+    EXPECT_THAT(ended.error_message(), HasSubstr("credentials expired"));
+    EXPECT_LT(absl::Now(), now + absl::Seconds(20));
   }
 }
 
