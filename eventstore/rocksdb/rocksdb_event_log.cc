@@ -18,6 +18,7 @@
 #include "eventstore/internal/record_codec.h"
 #include "eventstore/internal/sha256.h"
 #include "eventstore/rocksdb/rocksdb_event_log_on_env.h"
+#include "eventstore/rocksdb/info_logger.h"
 #include "eventstore/rocksdb/status_util.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -194,6 +195,8 @@ rocksdb::Options MakeDbOptions(const RocksDbOptions& options, rocksdb::Env* env)
   db.max_background_jobs = 2;
   db.keep_log_file_num = 5;
   db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // Never a LOG file on the data's disk: a full disk must not abort the process.
+  db.info_log = eventstore_internal::NewHubInfoLogger("event log");
   // Caps memtable memory across all column families (keeps hubd's footprint predictable).
   db.db_write_buffer_size = 96 << 20;
   return db;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "eventstore/kv_store.h"
+#include "eventstore/rocksdb/info_logger.h"
 #include "eventstore/rocksdb/status_util.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -116,6 +117,9 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(const std::string& p
   rocksdb::Options opts;
   opts.create_if_missing = options.create_if_missing;
   opts.IncreaseParallelism(2);
+  // Never a LOG file on the data's disk: a full disk must not abort the process.
+  opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  opts.info_log = eventstore_internal::NewHubInfoLogger("read models");
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));

@@ -85,8 +85,11 @@ class Loader:
             self.pb.intake.RaiseConcernRequest(adult=adult, details=details), who, creates=True)
         self.hub.track(hc.concern_key(raised.concern_id), raised.result)
         linked = " (linked to an existing person)" if raised.linked_to_existing_person else ""
-        print(f"\n{label}\n  concern  {raised.concern_id}  raised by {who.agency}\n"
-              f"  person   {raised.person_id}  episode {raised.episode}{linked}")
+        # The hub tells a raiser of the adult's record only what it already knew (the MASH
+        # sees it all); an empty person id means it was told nothing.
+        person = (f"  person   {raised.person_id}  episode {raised.episode}{linked}"
+                  if raised.person_id else "  person   (the MASH's to see)")
+        print(f"\n{label}\n  concern  {raised.concern_id}  raised by {who.agency}\n{person}")
         return raised.concern_id
 
     def triage(self, concern_id, rating, rationale):
