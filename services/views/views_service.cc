@@ -114,12 +114,13 @@ absl::StatusOr<ViewsService::Read> ViewsService::BeginRead(const grpc::ServerCon
                                                            bool system_callers) {
   Read read;
   HUB_ASSIGN_OR_RETURN(read.caller, deps_.authenticator.Authenticate(context));
+  // Who may call, before anything about the request is said back.
+  if (!(system_callers && read.caller.kind == domain::CallerKind::kSystem)) {
+    HUB_RETURN_IF_ERROR(AuthorizeCall(read.caller, method));
+  }
   HUB_RETURN_IF_ERROR(CheckEnum("header.purpose", header.purpose(), purpose_required));
   if (header.has_min_position() && header.min_position() < 0) {
     return absl::InvalidArgumentError("header.min_position: must be >= 0");
-  }
-  if (!(system_callers && read.caller.kind == domain::CallerKind::kSystem)) {
-    HUB_RETURN_IF_ERROR(AuthorizeCall(read.caller, method));
   }
   read.purpose = header.purpose();
   read.now = deps_.clock.Now();
@@ -1027,10 +1028,10 @@ absl::Status ViewsService::RequestEmergencyAccessImpl(
     const grpc::ServerContextBase& context, const api::v1::RequestEmergencyAccessRequest& request,
     api::v1::RequestEmergencyAccessResponse& response) {
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps_.authenticator.Authenticate(context));
+  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Views/RequestEmergencyAccess"));
   HUB_ASSIGN_OR_RETURN(domain::access::RequestEmergencyAccess command,
                        EmergencyAccessFromProto(caller, request, deps_.clock.Now(),
                                                 options_.emergency_access_duration));
-  HUB_RETURN_IF_ERROR(AuthorizeCall(caller, "hub.api.v1.Views/RequestEmergencyAccess"));
   // Waits are in real time, whatever the clock that stamps events says.
   const absl::Time deadline =
       std::min(DeadlineFromGrpc(context.deadline()), absl::Now() + kDefaultReadWait);

@@ -43,6 +43,7 @@
 #include "gtest/gtest.h"
 #include "hub/api/v1/event_store_service.grpc.pb.h"
 #include "hub/api/v1/referral_intake_service.grpc.pb.h"
+#include "hub/api/v1/views_service.grpc.pb.h"
 #include "eventstore/event_log.h"
 #include "eventstore/rocksdb/rocksdb_event_log.h"
 #include "hub/events/v1/events.pb.h"
@@ -817,6 +818,81 @@ TEST_F(HubdE2eTest, AFullDiskRefusesWritesReportsNotServingAndRecoversWithNothin
   // The acknowledged ones, the retried one and the one after.
   EXPECT_EQ(static_cast<int>(concerns.size()), acknowledged + 2);
   (*log)->Close();
+}
+
+
+// One event that cannot be decoded (a damaged record, written here behind hubd's back) no
+// longer stalls every read model: hubd quarantines it, says so in the projections' status,
+// and the hub keeps answering, including reads of what came after it.
+TEST_F(HubdE2eTest, APoisonedEventIsQuarantinedAndTheHubKeepsServing) {
+  const std::string data = dir_.Sub("data");
+  {
+    absl::StatusOr<std::unique_ptr<eventstore::EventLog>> log =
+        eventstore::OpenRocksDbEventLog(data, eventstore::RocksDbOptions());
+    ASSERT_TRUE(log.ok()) << log.status();
+    eventstore::AppendRequest poison;
+    poison.stream = "concern-damaged";
+    poison.events.push_back({"", "ConcernTriaged", 1, std::string("\xff\xff\xff\x01 not a proto", 17), {}});
+    ASSERT_TRUE((*log)->Append(std::move(poison)).ok());
+    (*log)->Close();
+  }
+  absl::StatusOr<Hubd> hubd = StartHubd(data);
+  ASSERT_TRUE(hubd.ok()) << hubd.status();
+  auto with = [](grpc::ClientContext& context, const char* user, const char* roles) {
+    context.set_deadline(CallDeadline());
+    context.AddMetadata("x-hub-agency", "asc-northshire");
+    context.AddMetadata("x-hub-user", user);
+    context.AddMetadata("x-hub-roles", roles);
+  };
+  api::RaiseConcernRequest raise;
+  raise.mutable_header()->set_command_id("after-the-poison");
+  raise.mutable_adult()->mutable_name()->set_given("Ada");
+  raise.mutable_adult()->mutable_name()->set_family("Later");
+  raise.mutable_details()->set_what_happened("Raised after a damaged record.");
+  raise.mutable_details()->add_types_of_risk(common::v1::TYPE_OF_RISK_SELF_NEGLECT);
+  raise.mutable_details()->set_location_of_risk(common::v1::LOCATION_OF_RISK_OWN_HOME);
+  raise.mutable_details()->mutable_referrer()->set_name("Duty worker");
+  raise.mutable_details()->mutable_consent()->set_status(common::v1::CONSENT_STATUS_GIVEN);
+  api::RaiseConcernResponse raised;
+  {
+    grpc::ClientContext context;
+    with(context, "duty.worker", "mash_triage");
+    const grpc::Status status =
+        api::ReferralIntake::NewStub(hubd->Channel())->RaiseConcern(&context, raise, &raised);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  {
+    // Reading one's own write waits for the views to pass the damaged record.
+    api::GetCaseRequest get;
+    get.mutable_header()->set_purpose(common::v1::PURPOSE_TRIAGE);
+    get.mutable_header()->set_min_position(raised.result().global_position());
+    get.set_concern_id(raised.concern_id());
+    api::GetCaseResponse view;
+    grpc::ClientContext context;
+    with(context, "duty.worker", "mash_triage");
+    const grpc::Status status = api::Views::NewStub(hubd->Channel())->GetCase(&context, get, &view);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(view.view().narrative().what_happened(), "Raised after a damaged record.");
+  }
+  {
+    api::GetProjectionStatusResponse projections;
+    grpc::ClientContext context;
+    with(context, "operator", "administrator");
+    const grpc::Status status = api::ProjectionAdmin::NewStub(hubd->Channel())
+                                    ->GetProjectionStatus(&context, {}, &projections);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    bool case_file = false;
+    for (const api::ProjectionStatus& p : projections.projections()) {
+      EXPECT_TRUE(p.error().empty()) << p.name() << ": " << p.error();
+      if (p.name() != "case_file") continue;
+      case_file = true;
+      EXPECT_EQ(p.events_quarantined(), 1);
+      ASSERT_EQ(p.quarantined_size(), 1);
+      EXPECT_EQ(p.quarantined(0).position(), 0);
+    }
+    EXPECT_TRUE(case_file);
+  }
+  ASSERT_EQ(Stop(*hubd), 0);
 }
 
 }  // namespace
