@@ -39,9 +39,11 @@ class HubInfoLogger final : public rocksdb::Logger {
   const std::string name_;
 };
 
-// Warnings and errors of the store at `name` ("event log", "read models"), to the hub's log.
+// Errors of the store at `name` ("event log", "read models"), to the hub's log. Its warnings
+// are what the hub reports itself through the statuses it gets (a failed open, a failed
+// write), so they would only say the same thing twice.
 inline std::shared_ptr<rocksdb::Logger> NewHubInfoLogger(std::string name) {
-  return std::make_shared<HubInfoLogger>(std::move(name), rocksdb::InfoLogLevel::WARN_LEVEL);
+  return std::make_shared<HubInfoLogger>(std::move(name), rocksdb::InfoLogLevel::ERROR_LEVEL);
 }
 
 }  // namespace eventstore_internal

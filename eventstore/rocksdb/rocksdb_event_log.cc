@@ -194,7 +194,7 @@ rocksdb::Options MakeDbOptions(const RocksDbOptions& options, rocksdb::Env* env)
   db.create_missing_column_families = true;
   db.max_background_jobs = 2;
   db.keep_log_file_num = 5;
-  db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db.info_log_level = rocksdb::InfoLogLevel::ERROR_LEVEL;
   // Never a LOG file on the data's disk: a full disk must not abort the process.
   db.info_log = eventstore_internal::NewHubInfoLogger("event log");
   // Caps memtable memory across all column families (keeps hubd's footprint predictable).

@@ -118,7 +118,7 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(const std::string& p
   opts.create_if_missing = options.create_if_missing;
   opts.IncreaseParallelism(2);
   // Never a LOG file on the data's disk: a full disk must not abort the process.
-  opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  opts.info_log_level = rocksdb::InfoLogLevel::ERROR_LEVEL;
   opts.info_log = eventstore_internal::NewHubInfoLogger("read models");
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);

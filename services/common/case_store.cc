@@ -14,6 +14,17 @@ constexpr int kReadBatch = 500;
 
 }  // namespace
 
+eventstore::NewEvent EncodeEvent(const events::v1::Event& event,
+                                 const std::string& causation_id) {
+  eventstore::NewEvent record;
+  record.type = domain::EventTypeName(event);
+  record.payload = event.SerializeAsString();
+  record.metadata.actor_agency = event.actor().agency_id();
+  record.metadata.actor_user = event.actor().user_id();
+  record.metadata.causation_id = causation_id;
+  return record;
+}
+
 absl::StatusOr<LoadedStream> CaseStore::Load(const std::string& stream,
                                              absl::Time deadline) const {
   LoadedStream loaded;
@@ -56,16 +67,10 @@ absl::StatusOr<CommandOutcome> CaseStore::Append(const std::string& stream,
           : absl::StrCat("key:", DeriveId(ctx.command_key, "idempotency"));
   request.deadline = deadline;
   for (const events::v1::Event& event : events) {
-    eventstore::NewEvent record;
-    record.type = domain::EventTypeName(event);
-    if (record.type.empty()) return absl::InternalError("an event without a payload");
-    if (!event.SerializeToString(&record.payload)) {
-      return absl::InternalError("an event could not be serialised");
+    if (event.payload_case() == events::v1::Event::PAYLOAD_NOT_SET) {
+      return absl::InternalError("an event without a payload");
     }
-    record.metadata.actor_agency = ctx.caller.agency_id;
-    record.metadata.actor_user = ctx.caller.user_id;
-    record.metadata.causation_id = ctx.command_key;
-    request.events.push_back(std::move(record));
+    request.events.push_back(EncodeEvent(event, ctx.command_key));
   }
   absl::StatusOr<eventstore::AppendResult> appended = log_.Append(std::move(request));
   if (appended.status().code() == absl::StatusCode::kAlreadyExists) {

@@ -37,6 +37,12 @@ struct CommandOutcome {
   bool replayed = false;  // a retry of a command already applied: nothing was written
 };
 
+// A hub event as the log stores it: its payload's name as the type, the serialised event, and
+// the actor (from the event's envelope) and `causation_id` in the metadata. The one encoding
+// of hub events into log records.
+eventstore::NewEvent EncodeEvent(const events::v1::Event& event,
+                                 const std::string& causation_id = "");
+
 class CaseStore {
  public:
   explicit CaseStore(eventstore::EventLog& log) : log_(log) {}

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "domain/common/envelope.h"
 #include "domain/common/streams.h"
+#include "services/common/case_store.h"
 #include "services/common/command_request.h"
 
 namespace hub::services {
@@ -43,12 +44,7 @@ eventstore::AppendRequest RawAccessAppend(const domain::Caller& caller, absl::Ti
   eventstore::AppendRequest append;
   append.stream = domain::kOperatorAccessStream;
   append.expected = eventstore::ExpectedVersion::Any();
-  eventstore::NewEvent stored;
-  stored.type = domain::EventTypeName(event);
-  stored.payload = event.SerializeAsString();
-  stored.metadata.actor_agency = caller.agency_id;
-  stored.metadata.actor_user = caller.user_id;
-  append.events.push_back(std::move(stored));
+  append.events.push_back(EncodeEvent(event));
   return append;
 }
 

@@ -45,6 +45,7 @@
 #include "base/clock.h"
 #include "services/common/access.h"
 #include "services/common/authenticator.h"
+#include "services/common/case_store.h"
 #include "services/common/command_request.h"
 #include "services/common/rate_limiter.h"
 #include "services/common/tls_authenticator.h"
@@ -264,11 +265,7 @@ absl::Status MarkServedWithTls(eventstore::EventLog& log, const std::string& lis
   eventstore::AppendRequest append;
   append.stream = domain::kServedWithTlsStream;
   append.expected = eventstore::ExpectedVersion::NoStream();
-  eventstore::NewEvent stored;
-  stored.type = domain::EventTypeName(event);
-  stored.payload = event.SerializeAsString();
-  stored.metadata.actor_user = ctx.caller.user_id;
-  append.events.push_back(std::move(stored));
+  append.events.push_back(services::EncodeEvent(event));
   return Annotate(log.Append(std::move(append)).status(), "recording that TLS is served");
 }
 

@@ -198,12 +198,7 @@ static absl::StatusOr<Recorded> RecordDisclosure(eventstore::EventLog& log,
   append.stream = DisclosureStream(record.person_id());
   append.expected = eventstore::ExpectedVersion::Any();
   append.deadline = deadline;
-  eventstore::NewEvent stored;
-  stored.type = "DisclosureRecorded";
-  stored.payload = event.SerializeAsString();
-  stored.metadata.actor_agency = caller.agency_id;
-  stored.metadata.actor_user = caller.user_id;
-  append.events.push_back(std::move(stored));
+  append.events.push_back(EncodeEvent(event));
   absl::StatusOr<eventstore::AppendResult> appended = log.Append(std::move(append));
   if (!appended.ok()) {
     return absl::UnavailableError(absl::StrCat(
@@ -1286,12 +1281,7 @@ absl::StatusOr<bool> RecordAgreementInForce(eventstore::EventLog& log,
   append.expected = last.last_version == kNoStreamVersion
                         ? eventstore::ExpectedVersion::NoStream()
                         : eventstore::ExpectedVersion::Exact(last.last_version);
-  eventstore::NewEvent stored;
-  stored.type = "AgreementTookEffect";
-  stored.payload = event.SerializeAsString();
-  stored.metadata.actor_agency = ctx.caller.agency_id;
-  stored.metadata.actor_user = ctx.caller.user_id;
-  append.events.push_back(std::move(stored));
+  append.events.push_back(EncodeEvent(event));
   absl::StatusOr<eventstore::AppendResult> appended = log.Append(std::move(append));
   if (absl::IsAborted(appended.status())) return false;
   HUB_RETURN_IF_ERROR(appended.status());
