@@ -12,6 +12,7 @@
 #include "absl/strings/cord.h"
 #include "absl/synchronization/mutex.h"
 #include "base/log.h"
+#include "domain/common/envelope.h"
 #include "base/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -30,23 +31,11 @@ std::string DataPrefix(std::string_view name) { return absl::StrCat("p/", A(name
 
 std::string EncodeCheckpoint(int64_t position) { return absl::StrCat(position); }
 
-// True when the record's type names one of the hub's event payloads.
-bool IsHubEventType(const std::string& type) {
-  static const auto* names = [] {
-    auto* set = new absl::flat_hash_map<std::string, bool>();
-    const auto* oneof = events::v1::Event::descriptor()->FindOneofByName("payload");
-    for (int i = 0; i < oneof->field_count(); ++i) {
-      (*set)[oneof->field(i)->message_type()->name()] = true;
-    }
-    return set;
-  }();
-  return names->contains(type);
-}
 
 // Decodes a record into a hub event; nullopt for records that are not hub events. A hub type
 // whose payload does not parse is kDataLoss: the event itself is poisoned.
 absl::StatusOr<std::optional<events::v1::Event>> Decode(const RecordedEvent& record) {
-  if (!IsHubEventType(record.type)) return std::nullopt;
+  if (!domain::IsHubEventType(record.type)) return std::nullopt;
   events::v1::Event event;
   if (!event.ParseFromString(record.payload)) {
     return absl::DataLossError(absl::StrCat("payload of ", record.type, " cannot be decoded"));

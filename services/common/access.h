@@ -44,8 +44,8 @@ class AccessPolicy {
   TokenPolicy token_policy() const;
   RequestLimits request_limits() const;
   RateLimiter::Options rate_limits() const;
-  // The gRPC receive limit: the configured one, or the default (4 MiB; 16 MiB when the raw
-  // EventStore, whose appends may be 8 MiB, is hosted).
+  // The gRPC receive limit of an address: the configured one, or the default (4 MiB; 16 MiB
+  // for the raw log's own address, whose appends may be 8 MiB).
   int max_message_bytes(bool hosts_eventstore) const;
 
  private:

@@ -87,15 +87,6 @@ void CheckError(const absl::Status& status, const std::string& what) {
                  absl::StrCat(what, " failed without a message: ", status.ToString()));
 }
 
-// The engine's test (projections/engine/projection.cc): a record is a hub event when its type
-// names one of Event's payload messages.
-bool IsHubEventType(const std::string& type) {
-  const auto* oneof = ev1::Event::descriptor()->FindOneofByName("payload");
-  for (int i = 0; i < oneof->field_count(); ++i) {
-    if (oneof->field(i)->message_type()->name() == type) return true;
-  }
-  return false;
-}
 
 // Parses a payload; when it parses, checks that it re-serialises stably.
 std::optional<ev1::Event> ParseEvent(std::string_view bytes) {
@@ -372,7 +363,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     switch (chunk.tag % 5) {
       case 0: {
         std::optional<RecordedEvent> record = DecodeRecord(chunk.bytes, chain);
-        if (!record || !IsHubEventType(record->type)) break;
+        if (!record || !hub::domain::IsHubEventType(record->type)) break;
         // A payload that does not parse is a poisoned event: the projections quarantine it.
         std::optional<ev1::Event> event = ParseEvent(record->payload);
         if (event) {
