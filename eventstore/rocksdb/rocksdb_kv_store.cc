@@ -125,6 +125,11 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbKvStore(const std::string& p
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   opts.write_buffer_size = 32 << 20;
+  // Made here rather than by RocksDB, which reports the missing directory as an error first.
+  if (options.create_if_missing && !options.read_only) {
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+  }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = options.read_only ? rocksdb::DB::OpenForReadOnly(opts, path, &raw)
                                         : rocksdb::DB::Open(opts, path, &raw);

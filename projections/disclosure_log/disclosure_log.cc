@@ -86,14 +86,10 @@ absl::StatusOr<std::vector<views::v1::DisclosureEntry>> ListDisclosures(
     eventstore::KvStore& store, const DisclosureQuery& query) {
   std::vector<views::v1::DisclosureEntry> out;
   const std::string prefix = DataKey(kDisclosureLogName, absl::StrCat("person/", query.person_id, "/"));
-  absl::Status parse_error;
   HUB_RETURN_IF_ERROR(store.ScanBackward(
-      prefix, eventstore::PrefixEnd(prefix), [&](std::string_view, std::string_view value) {
+      prefix, eventstore::PrefixEnd(prefix), [&](std::string_view key, std::string_view value) {
         views::v1::DisclosureEntry entry;
-        if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse_error = absl::DataLossError("disclosure log entry cannot be parsed");
-          return false;
-        }
+        if (!ParseListEntry(kDisclosureLogName, key, value, entry)) return true;
         const bool lookup = entry.kind() == common::v1::DISCLOSURE_KIND_LOOKUP;
         if (query.lookups_only && !lookup) return true;
         if (!query.concern_id.empty() && !lookup && entry.concern_id() != query.concern_id) {
@@ -102,7 +98,6 @@ absl::StatusOr<std::vector<views::v1::DisclosureEntry>> ListDisclosures(
         out.push_back(std::move(entry));
         return static_cast<int>(out.size()) < query.limit;
       }));
-  HUB_RETURN_IF_ERROR(parse_error);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -36,6 +37,13 @@ std::string EncodeCheckpoint(int64_t position) { return absl::StrCat(position); 
 // whose payload does not parse is kDataLoss: the event itself is poisoned.
 absl::StatusOr<std::optional<events::v1::Event>> Decode(const RecordedEvent& record) {
   if (!domain::IsHubEventType(record.type)) return std::nullopt;
+  // Projections take aggregate ids from the stream name, and the log accepts only names of its
+  // own alphabet: a name outside it was damaged on disk, and an id made of it would be written
+  // into read models that could not then be read back (proto3 strings must be UTF-8).
+  if (!eventstore::ValidateStreamName(record.stream, eventstore::Limits()).ok()) {
+    return absl::DataLossError(absl::StrCat(record.type, " on a stream whose name the log ",
+                                            "would never accept: the record is damaged"));
+  }
   events::v1::Event event;
   if (!event.ParseFromString(record.payload)) {
     return absl::DataLossError(absl::StrCat("payload of ", record.type, " cannot be decoded"));
@@ -55,7 +63,9 @@ std::string EncodeQuarantined(const QuarantinedEvent& q) {
 }
 
 QuarantinedEvent Quarantine(const RecordedEvent& record, const absl::Status& why) {
-  return {record.position.value(), record.stream, record.type, std::string(why.message())};
+  // Escaped: a damaged stream name may hold anything, a newline included.
+  return {record.position.value(), absl::CHexEscape(record.stream), absl::CHexEscape(record.type),
+          std::string(why.message())};
 }
 
 // Applies events[from, to) to `txn`, counting into `folded` and `skipped`. Stops at the first
@@ -254,7 +264,53 @@ absl::StatusOr<bool> ReadMessage(KvStore& store, std::string_view name, std::str
                                  google::protobuf::MessageLite* out) {
   const std::string full = DataKey(name, key);
   HUB_ASSIGN_OR_RETURN(std::optional<std::string> value, store.Get(full));
-  return ParseStored(value, full, out);
+  absl::StatusOr<bool> parsed = ParseStored(value, full, out);
+  if (!parsed.ok()) ReportUnreadableEntry(name, key);
+  return parsed;
+}
+
+namespace {
+
+struct UnreadableCounts {
+  absl::Mutex mu;
+  absl::flat_hash_map<std::string, int64_t> by_projection ABSL_GUARDED_BY(mu);
+  int64_t total ABSL_GUARDED_BY(mu) = 0;
+};
+
+UnreadableCounts& Unreadable() {
+  static auto* counts = new UnreadableCounts();
+  return *counts;
+}
+
+}  // namespace
+
+void ReportUnreadableEntry(std::string_view projection, std::string_view key) {
+  UnreadableCounts& counts = Unreadable();
+  int64_t total = 0;
+  {
+    absl::MutexLock lock(&counts.mu);
+    ++counts.by_projection[std::string(projection)];
+    total = ++counts.total;
+  }
+  if (total <= 100 || total % 1000 == 0) {
+    HUB_LOG(ERROR) << "read model " << A(projection) << ": entry " << A(key)
+                   << " cannot be parsed; left out of answers until a rebuild (`hubctl rebuild "
+                   << A(projection) << "`); " << total << " so far";
+  }
+}
+
+int64_t UnreadableEntries(std::string_view projection) {
+  UnreadableCounts& counts = Unreadable();
+  absl::MutexLock lock(&counts.mu);
+  auto it = counts.by_projection.find(std::string(projection));
+  return it == counts.by_projection.end() ? 0 : it->second;
+}
+
+bool ParseListEntry(std::string_view projection, std::string_view key, std::string_view value,
+                    google::protobuf::MessageLite& out) {
+  if (out.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+  ReportUnreadableEntry(projection, key);
+  return false;
 }
 
 void Txn::Put(std::string_view key, std::string value) {
@@ -574,6 +630,7 @@ std::vector<ProjectionStatus> ProjectionEngine::status() const {
     s.events_folded = worker->folded;
     s.events_skipped = worker->skipped;
     s.events_quarantined = worker->quarantined_count;
+    s.unreadable_entries = UnreadableEntries(s.name);
     s.quarantined = worker->quarantined;
     s.error = worker->error;
     out.push_back(std::move(s));

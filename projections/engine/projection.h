@@ -113,6 +113,7 @@ struct ProjectionStatus {
   int64_t events_folded = 0;   // since start (or since the rebuild began)
   int64_t events_skipped = 0;  // records that are not hub events (e.g. raw EventStore appends)
   int64_t events_quarantined = 0;  // poisoned events skipped and recorded (all, as stored)
+  int64_t unreadable_entries = 0;  // entries queries could not parse since start (rebuild)
   std::vector<QuarantinedEvent> quarantined;  // the first kQuarantineListed of them, by position
   std::string error;           // last error, empty when running normally
 };
@@ -201,6 +202,17 @@ struct FoldOutcome {
 // two stores hold byte-identical read models exactly when their digests match.
 [[nodiscard]] absl::StatusOr<std::string> Digest(eventstore::KvStore& store,
                                                  std::string_view name);
+
+// A read-model entry a query could not parse: lists skip it (one damaged entry must not take
+// a whole MASH queue down), single reads refuse it; both count it here, per projection, for
+// status() and `hubctl status`, and log it (the first 100, then every 1,000th). A rebuild
+// writes it again. Thread-safe.
+void ReportUnreadableEntry(std::string_view projection, std::string_view key);
+int64_t UnreadableEntries(std::string_view projection);
+
+// Parses a list entry of `projection` read at `key`: false, reported, when it cannot be parsed.
+[[nodiscard]] bool ParseListEntry(std::string_view projection, std::string_view key,
+                                  std::string_view value, google::protobuf::MessageLite& out);
 
 // Reads projection `name`'s `key` into `out`: false when absent, kDataLoss when unparseable.
 // The one way queries read a record, as Txn::GetMessage is for folds.

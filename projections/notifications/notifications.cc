@@ -95,18 +95,13 @@ absl::StatusOr<std::vector<vv1::Notification>> ListNotifications(eventstore::KvS
       query.after_position && *query.after_position >= 0
           ? absl::StrCat(prefix, PositionKey(*query.after_position + 1))
           : prefix;
-  absl::Status parse_error;
   HUB_RETURN_IF_ERROR(store.Scan(
-      begin, eventstore::PrefixEnd(prefix), [&](std::string_view, std::string_view value) {
+      begin, eventstore::PrefixEnd(prefix), [&](std::string_view key, std::string_view value) {
         vv1::Notification n;
-        if (!n.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          parse_error = absl::DataLossError("notification cannot be parsed");
-          return false;
-        }
+        if (!ParseListEntry(kNotificationsName, key, value, n)) return true;
         out.push_back(std::move(n));
         return static_cast<int>(out.size()) < query.limit;
       }));
-  HUB_RETURN_IF_ERROR(parse_error);
   return out;
 }
 

@@ -420,20 +420,20 @@ absl::Status WorklistsProjection::Flush(Txn& txn) {
 
 namespace {
 
+// The entries under `prefix`; one that cannot be parsed is left out and reported
+// (ParseListEntry), so that the rest of the list still reaches the MASH.
 template <typename Message>
 absl::StatusOr<std::vector<Message>> ScanList(KvStore& store, const std::string& prefix) {
   const std::string begin = DataKey(WorklistsProjection::kName, prefix);
   std::vector<Message> out;
-  bool corrupt = false;
   HUB_RETURN_IF_ERROR(store.Scan(
-      begin, eventstore::PrefixEnd(begin), [&](std::string_view, std::string_view value) {
-        out.emplace_back();
-        corrupt = !out.back().ParseFromArray(value.data(), static_cast<int>(value.size()));
-        return !corrupt;
+      begin, eventstore::PrefixEnd(begin), [&](std::string_view key, std::string_view value) {
+        Message item;
+        if (ParseListEntry(WorklistsProjection::kName, key, value, item)) {
+          out.push_back(std::move(item));
+        }
+        return true;
       }));
-  if (corrupt) {
-    return absl::DataLossError(absl::StrCat("worklist entry under ", prefix, " cannot be parsed"));
-  }
   return out;
 }
 

@@ -205,6 +205,59 @@ TEST(WorklistsTest, MashQueueInWorkingOrderWithOverdueFlags) {
   EXPECT_FALSE((*queue)[0].has_decision_due_at());
 }
 
+// One damaged entry (a disk fault, a bug) leaves the rest of the queue working: it is left out
+// and counted for the operators, and a rebuild writes it again.
+TEST(WorklistsTest, AnUnreadableEntryIsLeftOutOfTheQueueCountedAndRebuilt) {
+  Hub hub;
+  hub.Raise("c-1", kT0);
+  hub.Raise("c-2", kT0 + absl::Minutes(1));
+  hub.Fold();
+  const int64_t before = UnreadableEntries(WorklistsProjection::kName);
+  eventstore::KvBatch damage;
+  damage.Put(DataKey(WorklistsProjection::kName, "mash/c-1"), std::string("\xff\xff\x01", 3));
+  HUB_ASSERT_OK(hub.store().Write(damage));
+
+  auto queue = ListMashQueue(hub.store(), kT0 + absl::Hours(1));
+  HUB_ASSERT_OK(queue);
+  ASSERT_EQ(queue->size(), 1u);
+  EXPECT_EQ((*queue)[0].concern_id(), "c-2");
+  EXPECT_EQ(UnreadableEntries(WorklistsProjection::kName), before + 1);
+
+  WorklistsProjection rebuilt;
+  HUB_ASSERT_OK(CatchUp(hub.log(), hub.store(), rebuilt, /*from_scratch=*/true));
+  queue = ListMashQueue(hub.store(), kT0 + absl::Hours(1));
+  HUB_ASSERT_OK(queue);
+  EXPECT_EQ(queue->size(), 2u);
+}
+
+// A record whose stream name the log would never accept (damaged on disk) is quarantined at
+// the fold, not written as a queue entry that cannot be read back.
+TEST(WorklistsTest, ARecordOnADamagedStreamNameIsQuarantinedNotQueued) {
+  Hub hub;
+  hub.Raise("c-1", kT0);
+  hub.Fold();
+  // The log refuses such a name on append, so the damaged record is handed to the fold as a
+  // read from a damaged disk would hand it.
+  ev1::Event raised = Hub::At(kT0);
+  raised.mutable_concern_raised()->set_person_id("p-x");
+  eventstore::RecordedEvent damaged;
+  damaged.type = "ConcernRaised";
+  damaged.payload = raised.SerializeAsString();
+  damaged.stream = std::string("concern-\xc3\x28", 10);  // not UTF-8
+  damaged.position = GlobalPosition(1);
+  WorklistsProjection projection;
+  FoldOutcome outcome;
+  HUB_ASSERT_OK(FoldRecords(hub.store(), projection, {damaged}, 2, outcome));
+  ASSERT_EQ(outcome.quarantined.size(), 1u);
+  EXPECT_EQ(outcome.quarantined[0].position, 1);
+  EXPECT_EQ(outcome.quarantined[0].stream, "concern-\\xc3(");
+  EXPECT_THAT(outcome.quarantined[0].reason, ::testing::HasSubstr("would never accept"));
+  auto queue = ListMashQueue(hub.store(), kT0 + absl::Hours(1));
+  HUB_ASSERT_OK(queue);
+  ASSERT_EQ(queue->size(), 1u);
+  EXPECT_EQ((*queue)[0].concern_id(), "c-1");
+}
+
 TEST(WorklistsTest, ResearchRequestsByAgencyDueFirstUntilAnswered) {
   Hub hub;
   const absl::Duration m = absl::Minutes(1), h = absl::Hours(1);

@@ -1205,6 +1205,7 @@ grpc::Status ProjectionAdminService::GetProjectionStatus(
       out->set_events_skipped(s.events_skipped);
       out->set_error(s.error);
       out->set_events_quarantined(s.events_quarantined);
+      out->set_unreadable_entries(s.unreadable_entries);
       for (const projections::QuarantinedEvent& q : s.quarantined) {
         api::v1::QuarantinedEvent* listed = out->add_quarantined();
         listed->set_position(q.position);

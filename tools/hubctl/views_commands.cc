@@ -49,7 +49,10 @@ std::string QuarantineNote(int64_t quarantined) {
 }
 
 std::string StateOf(const api::ProjectionStatus& s) {
-  const std::string note = QuarantineNote(s.events_quarantined());
+  std::string note = QuarantineNote(s.events_quarantined());
+  if (s.unreadable_entries() > 0) {
+    absl::StrAppend(&note, "; ", s.unreadable_entries(), " entry(ies) UNREADABLE (rebuild it)");
+  }
   if (!s.error().empty()) return absl::StrCat("error: ", s.error(), note);
   if (s.rebuilding()) {
     const int64_t target = std::max<int64_t>(1, s.rebuild_target() + 1);
@@ -99,7 +102,8 @@ int StatusRemote(const std::shared_ptr<grpc::Channel>& channel, const CallIdenti
   bool healthy = true;
   for (const api::ProjectionStatus& s : response.projections()) {
     PrintStatusLine(s.name(), s.position(), s.head(), s.lag(), StateOf(s));
-    healthy = healthy && s.error().empty() && s.events_quarantined() == 0;
+    healthy = healthy && s.error().empty() && s.events_quarantined() == 0 &&
+              s.unreadable_entries() == 0;
   }
   for (const api::ProjectionStatus& s : response.projections()) {
     for (const api::QuarantinedEvent& q : s.quarantined()) {
