@@ -11,6 +11,7 @@
 #include "domain/access/case_standing.h"
 #include "domain/common/envelope.h"
 #include "domain/common/labels.h"
+#include "domain/people/person.h"
 #include "projections/case_file/case_file.h"
 #include "projections/disclosure_log/disclosure_log.h"
 #include "projections/notifications/notifications.h"
@@ -486,12 +487,15 @@ absl::Status ViewsService::LookupPersonImpl(const grpc::ServerContextBase& conte
   std::string normalised_query;
   switch (request.query_case()) {
     case api::v1::LookupPersonRequest::kNhsNumber: {
-      std::string nhs;
-      for (char c : request.nhs_number()) {
-        if (c != ' ') nhs.push_back(c);
-      }
+      const std::string nhs = domain::people::NormaliseNhsNumber(request.nhs_number());
       if (nhs.size() != 10 || !std::all_of(nhs.begin(), nhs.end(), absl::ascii_isdigit)) {
         return absl::InvalidArgumentError("nhs_number: must be 10 digits");
+      }
+      // The same check as raising a concern: a mistyped number is said to be mistyped, not
+      // answered "not known".
+      if (!domain::people::IsValidNhsNumber(nhs)) {
+        return absl::InvalidArgumentError(
+            "nhs_number: the check digit does not match (mod 11): check the number");
       }
       normalised_query = absl::StrCat("nhs:", nhs);
       HUB_ASSIGN_OR_RETURN(auto found, projections::FindByIdentifier(

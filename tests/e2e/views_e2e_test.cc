@@ -341,6 +341,12 @@ TEST_F(ViewsE2eTest, NoWrongDoorLookupSaysWhoLeadsAndTheLeadSeesWhoLooked) {
   status = Call(*views_, &api::Views::Stub::LookupPerson, kHousing, lookup, found);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("nhs_number"));
+  // A mistyped number (last digit wrong) is said to be mistyped, as raising a concern says,
+  // not answered "not known".
+  lookup.set_nhs_number("485 777 3458");
+  status = Call(*views_, &api::Views::Stub::LookupPerson, kHousing, lookup, found);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("nhs_number: the check digit"));
   lookup.mutable_header()->set_purpose(cv1::PURPOSE_STATISTICS);
   lookup.set_nhs_number("4857773457");
   status = Call(*views_, &api::Views::Stub::LookupPerson, kHousing, lookup, found);
