@@ -97,6 +97,24 @@ std::string EnquiryStream(const std::string& enquiry_id) {
   return absl::StrCat("enquiry-", enquiry_id);
 }
 
+std::string DisclosureStream(const std::string& person_id) {
+  return person_id.empty() ? kUnmatchedDisclosuresStream : absl::StrCat("disclosures-", person_id);
+}
+std::string EmergencyAccessStream(const std::string& concern_id) {
+  return absl::StrCat("emergency-access-", concern_id);
+}
+
+namespace {
+std::string IdAfter(std::string_view stream, std::string_view prefix) {
+  if (stream.size() <= prefix.size() || stream.substr(0, prefix.size()) != prefix) return "";
+  return std::string(stream.substr(prefix.size()));
+}
+}  // namespace
+
+std::string ConcernIdOf(std::string_view stream) { return IdAfter(stream, "concern-"); }
+std::string EnquiryIdOf(std::string_view stream) { return IdAfter(stream, "enquiry-"); }
+std::string PersonIdOf(std::string_view stream) { return IdAfter(stream, "person-"); }
+
 std::string IdentifierStream(const common::v1::Identifier& identifier) {
   const char* kind = "other";
   switch (identifier.kind()) {
@@ -124,7 +142,7 @@ std::string IdentifierStream(const common::v1::Identifier& identifier) {
 
 bool IsHubStream(std::string_view stream) {
   // Exact names first, then prefixes followed by an id.
-  for (std::string_view exact : {std::string_view("agreement"),
+  for (std::string_view exact : {std::string_view(kAgreementStream),
                                  std::string_view(kOperatorAccessStream),
                                  std::string_view(kServedWithTlsStream)}) {
     if (stream == exact) return true;

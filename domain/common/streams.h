@@ -9,11 +9,26 @@
 
 namespace hub::domain {
 
+// Every stream name the hub writes, and its parser: the one vocabulary of streams.
 std::string PersonStream(const std::string& person_id);
 std::string ConcernStream(const std::string& concern_id);
 std::string EnquiryStream(const std::string& enquiry_id);
 // "ident-nhs-9434765919": the claim stream of one identifier (value normalised).
 std::string IdentifierStream(const common::v1::Identifier& identifier);
+// The disclosure records about a person (DisclosureRecorded); lookups that found no one go to
+// kUnmatchedDisclosuresStream.
+std::string DisclosureStream(const std::string& person_id);
+inline constexpr char kUnmatchedDisclosuresStream[] = "disclosures-unmatched";
+// Break-glass grants on a case (EmergencyAccessGranted): beside the concern, never on it, so
+// that a grant never moves the case's version under the practitioners working it.
+std::string EmergencyAccessStream(const std::string& concern_id);
+// AgreementTookEffect, each time the information sharing agreement's file changes.
+inline constexpr char kAgreementStream[] = "agreement";
+
+// The id in a concern-, enquiry- or person- stream's name; "" for any other stream.
+std::string ConcernIdOf(std::string_view stream);
+std::string EnquiryIdOf(std::string_view stream);
+std::string PersonIdOf(std::string_view stream);
 
 // The audit stream of raw log access by operators (RawLogAccessed): every raw read, every
 // subscription opened and every backup.

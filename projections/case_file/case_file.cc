@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "domain/common/envelope.h"
+#include "domain/common/streams.h"
 #include "domain/enquiry/advocacy.h"
 
 namespace hub::projections {
@@ -20,12 +21,6 @@ using google::protobuf::RepeatedPtrField;
 std::string CaseKey(const std::string& concern_id) { return absl::StrCat("case/", concern_id); }
 std::string EnquiryKey(const std::string& enquiry_id) {
   return absl::StrCat("enquiry/", enquiry_id);
-}
-
-// The id in a stream name "<prefix><id>"; "" for a stream of another kind.
-std::string StreamId(const std::string& stream, std::string_view prefix) {
-  if (stream.size() <= prefix.size() || stream.compare(0, prefix.size(), prefix) != 0) return "";
-  return stream.substr(prefix.size());
 }
 
 // Keeps `ids` sorted and unique (the agreement's relationship test reads them).
@@ -599,13 +594,13 @@ absl::Status CaseFileProjection::Apply(const eventstore::RecordedEvent& record,
   std::string concern_id;
   if (event.has_concern_raised()) {
     concern_id = event.concern_raised().concern_id();
-    if (concern_id.empty()) concern_id = StreamId(record.stream, "concern-");
+    if (concern_id.empty()) concern_id = domain::ConcernIdOf(record.stream);
   } else if (event.has_enquiry_opened()) {
     concern_id = event.enquiry_opened().concern_id();
     if (concern_id.empty()) return absl::OkStatus();
     LinkEnquiry(event.enquiry_opened().enquiry_id(), concern_id);
   } else if (IsEnquiryEvent(event)) {
-    const std::string enquiry_id = StreamId(record.stream, "enquiry-");
+    const std::string enquiry_id = domain::EnquiryIdOf(record.stream);
     if (enquiry_id.empty()) return absl::OkStatus();
     HUB_ASSIGN_OR_RETURN(concern_id, ConcernOf(txn, enquiry_id));
   } else {
@@ -618,7 +613,7 @@ absl::Status CaseFileProjection::Apply(const eventstore::RecordedEvent& record,
       case ev1::Event::kSharingConsentRecorded:
       case ev1::Event::kCaseRestricted:
       case ev1::Event::kCaseRestrictionLifted:
-        concern_id = StreamId(record.stream, "concern-");
+        concern_id = domain::ConcernIdOf(record.stream);
         break;
       case ev1::Event::kEmergencyAccessGranted:
         concern_id = event.emergency_access_granted().concern_id();

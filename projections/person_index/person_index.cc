@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "domain/common/streams.h"
 
 namespace hub::projections {
 namespace {
@@ -100,11 +101,6 @@ std::vector<std::string> IdentKeys(const cv1::AdultDetails& details) {
 
 bool Contains(const std::vector<std::string>& sorted, const std::string& key) {
   return std::binary_search(sorted.begin(), sorted.end(), key);
-}
-
-std::string StreamId(const std::string& stream, std::string_view prefix) {
-  if (stream.size() <= prefix.size() || stream.compare(0, prefix.size(), prefix) != 0) return "";
-  return stream.substr(prefix.size());
 }
 
 void InsertSorted(RepeatedPtrField<std::string>* ids, const std::string& id) {
@@ -272,14 +268,14 @@ absl::Status PersonIndexProjection::ApplyCaseEvent(const eventstore::RecordedEve
   switch (event.payload_case()) {
     case ev1::Event::kConcernRaised:
       concern_id = event.concern_raised().concern_id();
-      if (concern_id.empty()) concern_id = StreamId(record.stream, "concern-");
+      if (concern_id.empty()) concern_id = domain::ConcernIdOf(record.stream);
       person_id = event.concern_raised().person_id();
       if (!concern_id.empty()) Link(ConcernKey(concern_id), person_id);
       break;
     case ev1::Event::kConcernTriaged:
     case ev1::Event::kResearchRequested:
     case ev1::Event::kThresholdDecisionMade:
-      concern_id = StreamId(record.stream, "concern-");
+      concern_id = domain::ConcernIdOf(record.stream);
       break;
     case ev1::Event::kEnquiryOpened:
       concern_id = event.enquiry_opened().concern_id();
@@ -293,7 +289,7 @@ absl::Status PersonIndexProjection::ApplyCaseEvent(const eventstore::RecordedEve
     case ev1::Event::kEnquiryConcluded:
     case ev1::Event::kEnquiryClosed:
     case ev1::Event::kAdvocacyReferred: {
-      const std::string enquiry_id = StreamId(record.stream, "enquiry-");
+      const std::string enquiry_id = domain::EnquiryIdOf(record.stream);
       if (enquiry_id.empty()) return absl::OkStatus();
       HUB_ASSIGN_OR_RETURN(concern_id, Lookup(txn, EnquiryKey(enquiry_id)));
       break;

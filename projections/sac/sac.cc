@@ -29,12 +29,6 @@ std::string IndexKey(std::string_view index, const google::protobuf::Timestamp& 
                       SacTimeKey(domain::FromTimestamp(at)), "/", id);
 }
 
-// The enquiry id of an enquiry-<id> stream, else "".
-std::string EnquiryIdOf(const std::string& stream) {
-  static const std::string* const kPrefix = new std::string(domain::EnquiryStream(""));
-  return absl::StartsWith(stream, *kPrefix) ? stream.substr(kPrefix->size()) : "";
-}
-
 }  // namespace
 
 std::string SacTimeKey(absl::Time t) {
@@ -79,7 +73,7 @@ absl::Status SacProjection::Apply(const eventstore::RecordedEvent& record, const
       return absl::OkStatus();
     }
     case ev1::Event::kEnquiryConcluded: {
-      const std::string id = EnquiryIdOf(record.stream);
+      const std::string id = domain::EnquiryIdOf(record.stream);
       const std::string key = absl::StrCat("enquiry/", id);
       vv1::SacEnquiry enquiry;
       HUB_ASSIGN_OR_RETURN(bool found, txn.GetMessage(key, &enquiry));

@@ -124,12 +124,6 @@ void WriteBack(const std::string& key, const Cached& cached, Txn& txn) {
   }
 }
 
-// The aggregate id of `stream` when it starts with `prefix` ("concern-"), else "".
-std::string StreamId(const std::string& stream, const std::string& prefix) {
-  if (!absl::StartsWith(stream, prefix)) return "";
-  return stream.substr(prefix.size());
-}
-
 // The s68 duty by the domain's rule, from the facts kept here.
 bool DutyApplies(const vv1::WorklistAdvocacy& advocacy) {
   domain::enquiry::AdvocacyFacts facts;
@@ -190,12 +184,10 @@ absl::Status WorklistsProjection::Apply(const eventstore::RecordedEvent& record,
   const int64_t position = record.position.value();
   if (position <= last_position_) ClearCache();
   last_position_ = position;
-  static const std::string* const kConcernPrefix = new std::string(domain::ConcernStream(""));
-  static const std::string* const kEnquiryPrefix = new std::string(domain::EnquiryStream(""));
   absl::Status status;
-  if (std::string concern_id = StreamId(record.stream, *kConcernPrefix); !concern_id.empty()) {
+  if (std::string concern_id = domain::ConcernIdOf(record.stream); !concern_id.empty()) {
     status = ApplyConcernEvent(concern_id, event, txn);
-  } else if (std::string enquiry_id = StreamId(record.stream, *kEnquiryPrefix);
+  } else if (std::string enquiry_id = domain::EnquiryIdOf(record.stream);
              !enquiry_id.empty()) {
     status = ApplyEnquiryEvent(enquiry_id, event, txn);
   }

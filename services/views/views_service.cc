@@ -11,6 +11,7 @@
 #include "domain/access/case_standing.h"
 #include "domain/common/envelope.h"
 #include "domain/common/labels.h"
+#include "domain/common/streams.h"
 #include "domain/people/person.h"
 #include "projections/case_file/case_file.h"
 #include "projections/disclosure_log/disclosure_log.h"
@@ -38,7 +39,6 @@ constexpr char kPersonIndex[] = "person_index";
 constexpr char kWorklists[] = "worklists";
 constexpr char kSac[] = "sac";
 constexpr char kNotifications[] = "notifications";
-constexpr char kEmergencyAccessStreamPrefix[] = "emergency-access-";
 
 // Notifications: a page when none is asked for, the most a page may hold, and how many a
 // watch sends per message.
@@ -50,10 +50,6 @@ constexpr int kGrantAttempts = 3;
 
 // A read waits at most this long for the views to catch up when the caller set no deadline.
 constexpr absl::Duration kDefaultReadWait = absl::Seconds(10);
-
-std::string DisclosureStream(const std::string& person_id) {
-  return person_id.empty() ? "disclosures-unmatched" : absl::StrCat("disclosures-", person_id);
-}
 
 bool IsAdultSocialCare(const domain::Caller& caller) {
   return caller.agency_kind == common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE;
@@ -196,7 +192,7 @@ static absl::StatusOr<Recorded> RecordDisclosure(eventstore::EventLog& log,
   events::v1::Event event = domain::NewEvent(ctx);
   *event.mutable_disclosure_recorded() = record;
   eventstore::AppendRequest append;
-  append.stream = DisclosureStream(record.person_id());
+  append.stream = domain::DisclosureStream(record.person_id());
   append.expected = eventstore::ExpectedVersion::Any();
   append.deadline = deadline;
   append.events.push_back(EncodeEvent(event));
@@ -1040,7 +1036,7 @@ absl::Status ViewsService::RequestEmergencyAccessImpl(
     return absl::DeadlineExceededError("the views have not caught up with the log; try again");
   }
   CaseStore store(deps_.log);
-  const std::string stream = absl::StrCat(kEmergencyAccessStreamPrefix, command.concern_id);
+  const std::string stream = domain::EmergencyAccessStream(command.concern_id);
   for (int attempt = 1;; ++attempt) {
     HUB_ASSIGN_OR_RETURN(LoadedStream loaded, store.Load(stream, deadline));
     // A retry gets the grant its first attempt recorded, however the case has moved since.
@@ -1261,7 +1257,7 @@ absl::StatusOr<bool> RecordAgreementInForce(eventstore::EventLog& log,
   options.from = StreamVersion(-1);
   options.direction = eventstore::Direction::kBackward;
   options.limit = 1;
-  HUB_ASSIGN_OR_RETURN(eventstore::ReadStreamResult last, log.ReadStream("agreement", options));
+  HUB_ASSIGN_OR_RETURN(eventstore::ReadStreamResult last, log.ReadStream(domain::kAgreementStream, options));
   if (!last.events.empty()) {
     events::v1::Event previous;
     if (previous.ParseFromString(last.events[0].payload) &&
@@ -1281,7 +1277,7 @@ absl::StatusOr<bool> RecordAgreementInForce(eventstore::EventLog& log,
   took->set_loaded_from(loaded_from);
   took->set_host(host);
   eventstore::AppendRequest append;
-  append.stream = "agreement";
+  append.stream = domain::kAgreementStream;
   // Two hubd starting together record the change once: the second sees a moved stream.
   append.expected = last.last_version == kNoStreamVersion
                         ? eventstore::ExpectedVersion::NoStream()
