@@ -10,8 +10,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
+#include "base/status_macros.h"
+#include "config/text_config.h"
 
 namespace hub::policy {
 namespace {
@@ -25,19 +25,6 @@ using common::v1::Role;
 using google::protobuf::RepeatedField;
 
 constexpr int kCategoryCount = 12;  // INFORMATION_CATEGORY_IDENTITY .. _DISCLOSURE_LOG
-
-// Collects the text-format parser's first error, so it is returned instead of printed.
-class ParseErrors final : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (first_.empty()) first_ = absl::StrCat("line ", line + 1, ":", column + 1, ": ", message);
-  }
-  const std::string& first() const { return first_; }
-
- private:
-  std::string first_;
-};
 
 absl::Status Invalid(const std::string& source, const std::string& message) {
   return absl::InvalidArgumentError(absl::StrCat(source, ": ", message));
@@ -128,12 +115,7 @@ const std::vector<InformationCategory>& AllCategories() {
 
 absl::StatusOr<Agreement> Agreement::FromText(const std::string& text, const std::string& source) {
   Agreement a;
-  google::protobuf::TextFormat::Parser parser;
-  ParseErrors errors;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text, &a.config_)) {
-    return Invalid(source, errors.first().empty() ? "cannot parse" : errors.first());
-  }
+  HUB_RETURN_IF_ERROR(config::ParseTextConfig(text, source, a.config_));
   const config::v1::SharingAgreement& c = a.config_;
   if (c.version().empty()) return Invalid(source, "version: required");
   absl::flat_hash_set<std::string> names;

@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 status=0
-if hits=$(grep -rnE '#include\s*[<"]grpc(pp|\+\+)?/' base domain eventstore projections policy 2>/dev/null); then
+if hits=$(grep -rnE '#include\s*[<"]grpc(pp|\+\+)?/' base domain eventstore projections policy config identity 2>/dev/null); then
   echo "gRPC included below services/:"; echo "$hits"; status=1
 fi
 if hits=$(grep -rnE '#include\s*[<"]rocksdb/' --include='*.h' --include='*.cc' . 2>/dev/null |
@@ -14,6 +14,12 @@ if hits=$(grep -rnE '#include\s*[<"]rocksdb/' --include='*.h' --include='*.cc' .
 fi
 if hits=$(grep -rnE '#include\s*"(services|projections|policy|tools)/' base domain eventstore 2>/dev/null); then
   echo "A lower layer includes a higher one:"; echo "$hits"; status=1
+fi
+# config/ (configuration files) and identity/ (who is calling) sit below the services and
+# policy: they include neither, nor the read side.
+if hits=$(grep -rnE '#include\s*"(services|projections|policy|tools|identity)/' config 2>/dev/null;
+          grep -rnE '#include\s*"(services|projections|policy|tools)/' identity 2>/dev/null); then
+  echo "config/ or identity/ includes a higher layer:"; echo "$hits"; status=1
 fi
 [ $status -eq 0 ] && echo "layering OK"
 exit $status

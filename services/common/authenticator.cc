@@ -27,7 +27,7 @@ std::string Metadata(const grpc::ServerContextBase& context, const char* key) {
 
 class MetadataAuthenticator final : public Authenticator {
  public:
-  MetadataAuthenticator(const Partnership& partnership, RateLimiter* limiter)
+  MetadataAuthenticator(const config::Partnership& partnership, identity::RateLimiter* limiter)
       : partnership_(partnership), limiter_(limiter) {}
 
   // hub::services::Authenticator
@@ -72,8 +72,8 @@ class MetadataAuthenticator final : public Authenticator {
   }
 
  private:
-  const Partnership& partnership_;
-  RateLimiter* const limiter_;
+  const config::Partnership& partnership_;
+  identity::RateLimiter* const limiter_;
 };
 
 class DenyAllAuthenticator final : public Authenticator {
@@ -98,8 +98,8 @@ absl::StatusOr<common::v1::Role> RoleFromName(const std::string& name) {
   return static_cast<common::v1::Role>(value->number());
 }
 
-std::unique_ptr<Authenticator> NewMetadataAuthenticator(const Partnership& partnership,
-                                                        RateLimiter* limiter) {
+std::unique_ptr<Authenticator> NewMetadataAuthenticator(const config::Partnership& partnership,
+                                                        identity::RateLimiter* limiter) {
   return std::make_unique<MetadataAuthenticator>(partnership, limiter);
 }
 

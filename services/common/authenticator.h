@@ -9,8 +9,8 @@
 #include "absl/status/statusor.h"
 #include "domain/common/context.h"
 #include "grpcpp/server_context.h"
-#include "services/common/partnership.h"
-#include "services/common/rate_limiter.h"
+#include "config/partnership.h"
+#include "identity/rate_limiter.h"
 
 namespace hub::services {
 
@@ -34,8 +34,8 @@ absl::StatusOr<common::v1::Role> RoleFromName(const std::string& name);
 // hubd enables it only with --dev_identity_from_metadata, on a loopback address. With a
 // `limiter`, each identified caller's call also takes one request from its bucket
 // (kResourceExhausted when empty).
-std::unique_ptr<Authenticator> NewMetadataAuthenticator(const Partnership& partnership,
-                                                        RateLimiter* limiter = nullptr);
+std::unique_ptr<Authenticator> NewMetadataAuthenticator(const config::Partnership& partnership,
+                                                        identity::RateLimiter* limiter = nullptr);
 
 // Refuses every call (kUnauthenticated): what hubd uses when no identity is configured.
 std::unique_ptr<Authenticator> NewDenyAllAuthenticator();

@@ -213,11 +213,11 @@ absl::Status CheckText(std::string_view field, std::string_view value, size_t ma
 }
 
 namespace {
-RequestLimits g_request_limits;
+identity::RequestLimits g_request_limits;
 }  // namespace
 
-const RequestLimits& CurrentRequestLimits() { return g_request_limits; }
-void SetRequestLimits(const RequestLimits& limits) { g_request_limits = limits; }
+const identity::RequestLimits& CurrentRequestLimits() { return g_request_limits; }
+void SetRequestLimits(const identity::RequestLimits& limits) { g_request_limits = limits; }
 
 absl::Status CheckListSize(std::string_view field, int size, int min) {
   const size_t max = CurrentRequestLimits().max_list_length;

@@ -16,26 +16,16 @@
 #include "google/protobuf/generated_enum_reflection.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "hub/api/v1/command.pb.h"
+#include "identity/access.h"
 
 namespace hub::services {
 
-// Limits on what a request may carry; a request over them changes nothing. hubd sets them once
-// from the access configuration before it serves (SetRequestLimits); these are the defaults.
-inline constexpr size_t kDefaultMaxShortText = 200;   // names, ids of others, labels
-inline constexpr size_t kDefaultMaxLongText = 20000;  // narratives: what happened, views, evidence
-inline constexpr size_t kDefaultMaxListLength = 100;  // repeated fields
 inline constexpr size_t kMaxCommandIdLength = 64;
 
-struct RequestLimits {
-  size_t max_short_text = kDefaultMaxShortText;
-  size_t max_long_text = kDefaultMaxLongText;
-  size_t max_list_length = kDefaultMaxListLength;
-};
-
-// The limits in force. Process-wide because every translation function checks them; set at
+// The limits in force (identity::RequestLimits, from the access file). Process-wide because every translation function checks them; set at
 // start-up, before any request, and read-only after (tests may set and restore them).
-const RequestLimits& CurrentRequestLimits();
-void SetRequestLimits(const RequestLimits& limits);
+const identity::RequestLimits& CurrentRequestLimits();
+void SetRequestLimits(const identity::RequestLimits& limits);
 
 // Validates `header` and builds the command context. `creates` commands must not set
 // expected_version; others must (returned through `expected_version`). The command key is

@@ -85,30 +85,30 @@ TEST(DeriveIdTest, IsAStableUuidThatDiffersByPurposeAndKey) {
 }
 
 TEST(CheckTest, TextIdsListsEnumsTimestamps) {
-  EXPECT_THAT(CheckText("details.what_happened", "  ", kDefaultMaxLongText, true),
+  EXPECT_THAT(CheckText("details.what_happened", "  ", identity::kDefaultMaxLongText, true),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("details.what_happened: required")));
-  EXPECT_THAT(CheckText("x", std::string(kDefaultMaxShortText + 1, 'a'), kDefaultMaxShortText, false),
+  EXPECT_THAT(CheckText("x", std::string(identity::kDefaultMaxShortText + 1, 'a'), identity::kDefaultMaxShortText, false),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at most 200")));
-  EXPECT_THAT(CheckText("x", "\xC0\xAF", kDefaultMaxShortText, false),
+  EXPECT_THAT(CheckText("x", "\xC0\xAF", identity::kDefaultMaxShortText, false),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
-  EXPECT_TRUE(CheckText("x", "Mrs Ní Bhriain — café", kDefaultMaxShortText, true).ok());
+  EXPECT_TRUE(CheckText("x", "Mrs Ní Bhriain — café", identity::kDefaultMaxShortText, true).ok());
   // Tab and line breaks are text; other controls and bidirectional overrides are not.
-  EXPECT_TRUE(CheckText("x", "line one\r\nline\ttwo", kDefaultMaxLongText, true).ok());
-  EXPECT_THAT(CheckText("what", "a\x1b[2Jb", kDefaultMaxLongText, true),
+  EXPECT_TRUE(CheckText("x", "line one\r\nline\ttwo", identity::kDefaultMaxLongText, true).ok());
+  EXPECT_THAT(CheckText("what", "a\x1b[2Jb", identity::kDefaultMaxLongText, true),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "what: control character U+001B at byte 1 is not allowed"));
-  EXPECT_THAT(CheckText("what", std::string("a\0b", 3), kDefaultMaxLongText, true),
+  EXPECT_THAT(CheckText("what", std::string("a\0b", 3), identity::kDefaultMaxLongText, true),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("U+0000")));
-  EXPECT_THAT(CheckText("what", "x\x7f", kDefaultMaxLongText, true),
+  EXPECT_THAT(CheckText("what", "x\x7f", identity::kDefaultMaxLongText, true),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("U+007F")));
-  EXPECT_THAT(CheckText("what", "x\xC2\x85", kDefaultMaxLongText, true),  // NEL, a C1 control
+  EXPECT_THAT(CheckText("what", "x\xC2\x85", identity::kDefaultMaxLongText, true),  // NEL, a C1 control
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("U+0085")));
-  EXPECT_THAT(CheckText("what", "pay \xE2\x80\xAE" "0001", kDefaultMaxLongText, true),
+  EXPECT_THAT(CheckText("what", "pay \xE2\x80\xAE" "0001", identity::kDefaultMaxLongText, true),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "what: bidirectional control U+202E at byte 4 is not allowed"));
-  EXPECT_THAT(CheckText("what", "\xE2\x81\xA6x\xE2\x81\xA9", kDefaultMaxLongText, true),
+  EXPECT_THAT(CheckText("what", "\xE2\x81\xA6x\xE2\x81\xA9", identity::kDefaultMaxLongText, true),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("U+2066")));
-  EXPECT_TRUE(CheckText("x", "Hebrew \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D mixed", kDefaultMaxShortText,
+  EXPECT_TRUE(CheckText("x", "Hebrew \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D mixed", identity::kDefaultMaxShortText,
                         true).ok());
   EXPECT_THAT(CheckId("concern_id", ""), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(CheckId("concern_id", "a/b"), StatusIs(absl::StatusCode::kInvalidArgument));
@@ -131,8 +131,8 @@ TEST(CheckTest, TextIdsListsEnumsTimestamps) {
 
 // The limits in force are the configured ones (hubd sets them from the access file).
 TEST(CommandRequestTest, ConfiguredLimitsApply) {
-  const RequestLimits saved = CurrentRequestLimits();
-  RequestLimits tight;
+  const identity::RequestLimits saved = CurrentRequestLimits();
+  identity::RequestLimits tight;
   tight.max_short_text = 10;
   tight.max_long_text = 50;
   tight.max_list_length = 2;

@@ -5,13 +5,13 @@
 #include "base/clock.h"
 #include "eventstore/event_log.h"
 #include "services/common/authenticator.h"
-#include "services/common/partnership.h"
+#include "config/partnership.h"
 
 namespace hub::services {
 
 struct ServiceDeps {
   eventstore::EventLog& log;
-  const Partnership& partnership;
+  const config::Partnership& partnership;
   const Clock& clock;
   const Authenticator& authenticator;
 };

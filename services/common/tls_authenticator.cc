@@ -43,7 +43,7 @@ void LogRefusal(const absl::Status& status) {
 
 class TlsAuthProcessor final : public grpc::AuthMetadataProcessor {
  public:
-  TlsAuthProcessor(const CallerIdentifier& identifier, RateLimiter& limiter)
+  TlsAuthProcessor(const CallerIdentifier& identifier, identity::RateLimiter& limiter)
       : identifier_(identifier), limiter_(limiter) {}
 
   // Verification is CPU work on data already in memory: run it on the call's own thread.
@@ -85,7 +85,7 @@ class TlsAuthProcessor final : public grpc::AuthMetadataProcessor {
   }
 
   const CallerIdentifier& identifier_;
-  RateLimiter& limiter_;
+  identity::RateLimiter& limiter_;
 };
 
 class TlsAuthenticator final : public Authenticator {
@@ -124,7 +124,7 @@ absl::StatusOr<domain::Caller> CallerIdentifier::Identify(std::string_view peer_
         "no client certificate: agencies connect with the certificate the partnership issued "
         "them");
   }
-  HUB_ASSIGN_OR_RETURN(PeerCertificate peer,
+  HUB_ASSIGN_OR_RETURN(identity::PeerCertificate peer,
                        certificates_.Verify(peer_cert_pem, peer_chain_pem, clock_.Now()));
   const config::v1::AgencyCertificate* registered = access_.MatchCertificate(peer);
   if (registered == nullptr) {
@@ -133,7 +133,7 @@ absl::StatusOr<domain::Caller> CallerIdentifier::Identify(std::string_view peer_
         ") is not registered to an agency of this partnership"));
   }
   const config::v1::Agency* agency = partnership_.FindAgency(registered->agency_id());
-  if (agency == nullptr) {  // AccessPolicy checked this at start-up
+  if (agency == nullptr) {  // identity::AccessPolicy checked this at start-up
     return absl::UnauthenticatedError("client certificate's agency is not in the partnership");
   }
   domain::Caller caller;
@@ -173,7 +173,7 @@ absl::StatusOr<domain::Caller> CallerIdentifier::Identify(std::string_view peer_
                               absl::string_view(kBearer.data(), kBearer.size()))) {
     return absl::UnauthenticatedError("authorization: expected 'Bearer <token>'");
   }
-  HUB_ASSIGN_OR_RETURN(VerifiedToken token, tokens_.Verify(authorization.substr(kBearer.size())));
+  HUB_ASSIGN_OR_RETURN(identity::VerifiedToken token, tokens_.Verify(authorization.substr(kBearer.size())));
   if (token.agency_id != caller.agency_id) {
     return absl::UnauthenticatedError(
         absl::StrCat("token is for agency '", token.agency_id,
@@ -201,7 +201,7 @@ absl::StatusOr<domain::Caller> CallerIdentifier::Identify(std::string_view peer_
 }
 
 std::shared_ptr<grpc::AuthMetadataProcessor> NewTlsAuthProcessor(const CallerIdentifier& identifier,
-                                                                 RateLimiter& limiter) {
+                                                                 identity::RateLimiter& limiter) {
   return std::make_shared<TlsAuthProcessor>(identifier, limiter);
 }
 

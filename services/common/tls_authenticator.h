@@ -19,20 +19,20 @@
 #include "base/clock.h"
 #include "domain/common/context.h"
 #include "grpcpp/security/auth_metadata_processor.h"
-#include "services/common/access.h"
+#include "identity/access.h"
 #include "services/common/authenticator.h"
-#include "services/common/client_certificate.h"
-#include "services/common/partnership.h"
-#include "services/common/rate_limiter.h"
-#include "services/common/token_verifier.h"
+#include "identity/client_certificate.h"
+#include "config/partnership.h"
+#include "identity/rate_limiter.h"
+#include "identity/token_verifier.h"
 
 namespace hub::services {
 
 // Who is calling, from what the connection and the call present.
 class CallerIdentifier {
  public:
-  CallerIdentifier(const AccessPolicy& access, const Partnership& partnership,
-                   const ClientCertificateVerifier& certificates, const TokenVerifier& tokens,
+  CallerIdentifier(const identity::AccessPolicy& access, const config::Partnership& partnership,
+                   const identity::ClientCertificateVerifier& certificates, const identity::TokenVerifier& tokens,
                    const Clock& clock)
       : access_(access),
         partnership_(partnership),
@@ -50,10 +50,10 @@ class CallerIdentifier {
                                           std::string_view authorization) const;
 
  private:
-  const AccessPolicy& access_;
-  const Partnership& partnership_;
-  const ClientCertificateVerifier& certificates_;
-  const TokenVerifier& tokens_;
+  const identity::AccessPolicy& access_;
+  const config::Partnership& partnership_;
+  const identity::ClientCertificateVerifier& certificates_;
+  const identity::TokenVerifier& tokens_;
   const Clock& clock_;
 };
 
@@ -61,7 +61,7 @@ class CallerIdentifier {
 // request from its rate-limit bucket (RESOURCE_EXHAUSTED when empty). A refused call never
 // reaches a service.
 std::shared_ptr<grpc::AuthMetadataProcessor> NewTlsAuthProcessor(const CallerIdentifier& identifier,
-                                                                 RateLimiter& limiter);
+                                                                 identity::RateLimiter& limiter);
 
 // The handlers' Authenticator behind NewTlsAuthProcessor: the same CallerIdentifier over the
 // call's connection certificate and authorization metadata.

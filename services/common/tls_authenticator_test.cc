@@ -11,7 +11,7 @@
 #include "base/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/token_signer.h"
+#include "identity/token_signer.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_pki.h"
@@ -38,25 +38,25 @@ constexpr char kAccess[] = R"pb(
 class CallerIdentifierTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<Partnership> partnership =
-        Partnership::Load(HUB_SOURCE_DIR "/deploy/partnership.example.textproto");
+    absl::StatusOr<config::Partnership> partnership =
+        config::Partnership::Load(HUB_SOURCE_DIR "/deploy/partnership.example.textproto");
     ASSERT_TRUE(partnership.ok()) << partnership.status();
     partnership_ = *std::move(partnership);
-    absl::StatusOr<AccessPolicy> access = AccessPolicy::FromText(kAccess, "inline", partnership_);
+    absl::StatusOr<identity::AccessPolicy> access = identity::AccessPolicy::FromText(kAccess, "inline", partnership_);
     ASSERT_TRUE(access.ok()) << access.status();
-    access_ = std::make_unique<AccessPolicy>(*std::move(access));
+    access_ = std::make_unique<identity::AccessPolicy>(*std::move(access));
 
     ca_ = testing::MakeCa("Test partnership CA");
     testing::WriteFile(dir_.Sub("ca.pem"), ca_.cert_pem);
-    auto certificates = ClientCertificateVerifier::Create(dir_.Sub("ca.pem"));
+    auto certificates = identity::ClientCertificateVerifier::Create(dir_.Sub("ca.pem"));
     ASSERT_TRUE(certificates.ok()) << certificates.status();
     certificates_ = *std::move(certificates);
 
     signing_key_ = testing::MakeEcSigningKey();
-    auto jwks = PublicJwks({{signing_key_, "k1"}});
+    auto jwks = identity::PublicJwks({{signing_key_, "k1"}});
     ASSERT_TRUE(jwks.ok()) << jwks.status();
     testing::WriteFile(dir_.Sub("jwks.json"), *jwks);
-    auto tokens = TokenVerifier::Create(access_->token_policy(), dir_.Sub("jwks.json"), clock_);
+    auto tokens = identity::TokenVerifier::Create(access_->token_policy(), dir_.Sub("jwks.json"), clock_);
     ASSERT_TRUE(tokens.ok()) << tokens.status();
     tokens_ = *std::move(tokens);
     identifier_ = std::make_unique<CallerIdentifier>(*access_, partnership_, *certificates_,
@@ -73,7 +73,7 @@ class CallerIdentifierTest : public ::testing::Test {
 
   std::string Bearer(const std::string& agency, std::vector<std::string> roles,
                      const std::string& user = "sw-0042") {
-    TokenToSign token;
+    identity::TokenToSign token;
     token.issuer = "https://idp.test";
     token.audience = {"hub"};
     token.subject = user;
@@ -81,19 +81,19 @@ class CallerIdentifierTest : public ::testing::Test {
     token.roles = std::move(roles);
     token.issued_at = kNow - absl::Minutes(1);
     token.expires_at = kNow + absl::Hours(1);
-    absl::StatusOr<std::string> signed_token = SignToken(signing_key_, "k1", token);
+    absl::StatusOr<std::string> signed_token = identity::SignToken(signing_key_, "k1", token);
     EXPECT_TRUE(signed_token.ok()) << signed_token.status();
     return "Bearer " + signed_token.value_or("");
   }
 
   testing::TempDir dir_;
   ManualClock clock_{kNow};
-  Partnership partnership_;
-  std::unique_ptr<AccessPolicy> access_;
+  config::Partnership partnership_;
+  std::unique_ptr<identity::AccessPolicy> access_;
   testing::KeyAndCert ca_;
   std::string signing_key_;
-  std::unique_ptr<ClientCertificateVerifier> certificates_;
-  std::unique_ptr<TokenVerifier> tokens_;
+  std::unique_ptr<identity::ClientCertificateVerifier> certificates_;
+  std::unique_ptr<identity::TokenVerifier> tokens_;
   std::unique_ptr<CallerIdentifier> identifier_;
 };
 
@@ -123,14 +123,14 @@ TEST_F(CallerIdentifierTest, ASystemWithoutATokenHasItsConfiguredRoles) {
 TEST_F(CallerIdentifierTest, EachBadCredentialIsUnauthenticatedWithItsReason) {
   const testing::KeyAndCert other_ca = testing::MakeCa("Someone else's CA");
   const std::string other_key = testing::MakeEcSigningKey();
-  TokenToSign forged;
+  identity::TokenToSign forged;
   forged.issuer = "https://idp.test";
   forged.audience = {"hub"};
   forged.subject = "intruder";
   forged.agency_id = "asc-northshire";
   forged.issued_at = kNow - absl::Minutes(1);
   forged.expires_at = kNow + absl::Hours(1);
-  const std::string forged_token = "Bearer " + SignToken(other_key, "k1", forged).value_or("");
+  const std::string forged_token = "Bearer " + identity::SignToken(other_key, "k1", forged).value_or("");
   const std::string good_cert = AgencyCert("asc-northshire");
   const struct {
     const char* name;

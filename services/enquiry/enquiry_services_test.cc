@@ -23,7 +23,7 @@
 #include "services/common/authenticator.h"
 #include "services/common/case_store.h"
 #include "services/common/grpc_status.h"
-#include "services/common/partnership.h"
+#include "config/partnership.h"
 #include "services/common/service_deps.h"
 #include "services/enquiry/advocacy_service.h"
 #include "services/enquiry/enquiry_service.h"
@@ -82,10 +82,10 @@ void SetCaller(grpc::ClientContext& context, const Who& who) {
 class EnquiryServicesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<services::Partnership> partnership =
-        services::Partnership::FromText(kPartnership, "test");
+    absl::StatusOr<config::Partnership> partnership =
+        config::Partnership::FromText(kPartnership, "test");
     ASSERT_THAT(partnership, IsOk());
-    partnership_ = std::make_unique<services::Partnership>(*std::move(partnership));
+    partnership_ = std::make_unique<config::Partnership>(*std::move(partnership));
     eventstore::RocksDbOptions options;
     options.clock = &clock_;
     options.sync = false;  // nothing here measures durability
@@ -250,7 +250,7 @@ class EnquiryServicesTest : public ::testing::Test {
 
   testing::TempDir dir_;
   ManualClock clock_{kStart};
-  std::unique_ptr<services::Partnership> partnership_;
+  std::unique_ptr<config::Partnership> partnership_;
   std::unique_ptr<eventstore::EventLog> log_;
   std::unique_ptr<services::Authenticator> authenticator_;
   std::unique_ptr<services::EnquiryService> enquiry_service_;

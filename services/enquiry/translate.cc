@@ -50,7 +50,7 @@ absl::StatusOr<absl::Time> TimeOrUnset(std::string_view field, bool has,
 bool IsZero(const google::protobuf::Timestamp& ts) { return ts.seconds() == 0 && ts.nanos() == 0; }
 
 // A participating agency named in a request: NOT_FOUND if the partnership has no such agency.
-absl::StatusOr<const config::v1::Agency*> ParticipatingAgency(const Partnership& partnership,
+absl::StatusOr<const config::v1::Agency*> ParticipatingAgency(const config::Partnership& partnership,
                                                               std::string_view field,
                                                               const std::string& agency_id) {
   HUB_RETURN_IF_ERROR(CheckText(field, agency_id, CurrentRequestLimits().max_short_text, /*required=*/true));
@@ -75,7 +75,7 @@ absl::Status CheckDesiredOutcome(const std::string& field, const cv1::DesiredOut
 absl::StatusOr<EnquiryCommand<enq::AssignLead>> FromProto(const av1::AssignLeadRequest& request,
                                                           const domain::Caller& caller,
                                                           absl::Time now,
-                                                          const Partnership& partnership) {
+                                                          const config::Partnership& partnership) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::AssignLead>(request, caller, now)));
   HUB_ASSIGN_OR_RETURN(
       const config::v1::Agency* lead,
@@ -98,7 +98,7 @@ absl::StatusOr<EnquiryCommand<enq::AssignLead>> FromProto(const av1::AssignLeadR
 
 absl::StatusOr<EnquiryCommand<enq::RecordStrategyDiscussion>> FromProto(
     const av1::RecordStrategyDiscussionRequest& request, const domain::Caller& caller,
-    absl::Time now, const Partnership& partnership) {
+    absl::Time now, const config::Partnership& partnership) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordStrategyDiscussion>(request, caller, now)));
   enq::RecordStrategyDiscussion& c = out.command;
   HUB_ASSIGN_OR_RETURN(c.held_at, TimeOrUnset("held_at", request.has_held_at(), request.held_at()));
@@ -140,7 +140,7 @@ absl::StatusOr<EnquiryCommand<enq::RecordStrategyDiscussion>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::CompleteAction>> FromProto(
     const av1::CompleteActionRequest& request, const domain::Caller& caller, absl::Time now,
-    const Partnership&) {
+    const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::CompleteAction>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckId("action_id", request.action_id()));
   HUB_RETURN_IF_ERROR(CheckLongText("note", request.note()));
@@ -151,7 +151,7 @@ absl::StatusOr<EnquiryCommand<enq::CompleteAction>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::ReviseDesiredOutcomes>> FromProto(
     const av1::ReviseDesiredOutcomesRequest& request, const domain::Caller& caller, absl::Time now,
-    const Partnership&) {
+    const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::ReviseDesiredOutcomes>(request, caller, now)));
   enq::ReviseDesiredOutcomes& c = out.command;
   HUB_RETURN_IF_ERROR(CheckListSize("added", request.added_size()));
@@ -184,7 +184,7 @@ absl::StatusOr<EnquiryCommand<enq::ReviseDesiredOutcomes>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::RecordCapacityAssessment>> FromProto(
     const av1::RecordCapacityAssessmentRequest& request, const domain::Caller& caller,
-    absl::Time now, const Partnership&) {
+    absl::Time now, const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordCapacityAssessment>(request, caller, now)));
   enq::RecordCapacityAssessment& c = out.command;
   HUB_RETURN_IF_ERROR(CheckShortText("decision", request.decision()));
@@ -202,7 +202,7 @@ absl::StatusOr<EnquiryCommand<enq::RecordCapacityAssessment>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::RecordBestInterestsDecision>> FromProto(
     const av1::RecordBestInterestsDecisionRequest& request, const domain::Caller& caller,
-    absl::Time now, const Partnership&) {
+    absl::Time now, const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordBestInterestsDecision>(request, caller, now)));
   enq::RecordBestInterestsDecision& c = out.command;
   HUB_RETURN_IF_ERROR(CheckId("capacity_assessment_id", request.capacity_assessment_id()));
@@ -240,7 +240,7 @@ absl::StatusOr<EnquiryCommand<enq::RecordBestInterestsDecision>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::RecordRiskAssessment>> FromProto(
     const av1::RecordRiskAssessmentRequest& request, const domain::Caller& caller, absl::Time now,
-    const Partnership&) {
+    const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordRiskAssessment>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckLongText("dangers", request.dangers()));
   HUB_RETURN_IF_ERROR(CheckLongText("safety", request.safety()));
@@ -253,7 +253,7 @@ absl::StatusOr<EnquiryCommand<enq::RecordRiskAssessment>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::RecordProtectionPlan>> FromProto(
     const av1::RecordProtectionPlanRequest& request, const domain::Caller& caller, absl::Time now,
-    const Partnership& partnership) {
+    const config::Partnership& partnership) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordProtectionPlan>(request, caller, now)));
   enq::RecordProtectionPlan& c = out.command;
   HUB_RETURN_IF_ERROR(CheckListSize("items", request.items_size()));
@@ -287,7 +287,7 @@ absl::StatusOr<EnquiryCommand<enq::RecordProtectionPlan>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::ReviewProtectionPlan>> FromProto(
     const av1::ReviewProtectionPlanRequest& request, const domain::Caller& caller, absl::Time now,
-    const Partnership&) {
+    const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::ReviewProtectionPlan>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckLongText("notes", request.notes()));
   out.command.notes = request.notes();
@@ -299,7 +299,7 @@ absl::StatusOr<EnquiryCommand<enq::ReviewProtectionPlan>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::RecordCoercionConcern>> FromProto(
     const av1::RecordCoercionConcernRequest& request, const domain::Caller& caller, absl::Time now,
-    const Partnership&) {
+    const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordCoercionConcern>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckLongText("coercion.reasons", request.coercion().reasons()));
   out.command.coercion = request.coercion();
@@ -308,7 +308,7 @@ absl::StatusOr<EnquiryCommand<enq::RecordCoercionConcern>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::RecordSpokenToAlone>> FromProto(
     const av1::RecordSpokenToAloneRequest& request, const domain::Caller& caller, absl::Time now,
-    const Partnership&) {
+    const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordSpokenToAlone>(request, caller, now)));
   cv1::SpokenToAlone spoken = request.spoken();
   HUB_RETURN_IF_ERROR(CheckLongText("spoken.reason_if_not", spoken.reason_if_not()));
@@ -322,7 +322,7 @@ absl::StatusOr<EnquiryCommand<enq::RecordSpokenToAlone>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::RecordDutyOfCareDecision>> FromProto(
     const av1::RecordDutyOfCareDecisionRequest& request, const domain::Caller& caller,
-    absl::Time now, const Partnership&) {
+    absl::Time now, const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordDutyOfCareDecision>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckLongText("decision", request.decision()));
   HUB_RETURN_IF_ERROR(CheckLongText("reasons", request.reasons()));
@@ -333,7 +333,7 @@ absl::StatusOr<EnquiryCommand<enq::RecordDutyOfCareDecision>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::ConcludeEnquiry>> FromProto(
     const av1::ConcludeEnquiryRequest& request, const domain::Caller& caller, absl::Time now,
-    const Partnership&) {
+    const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::ConcludeEnquiry>(request, caller, now)));
   enq::ConcludeEnquiry& c = out.command;
   HUB_RETURN_IF_ERROR(CheckListSize("risks", request.risks_size()));
@@ -381,7 +381,7 @@ absl::StatusOr<EnquiryCommand<enq::ConcludeEnquiry>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::CloseEnquiry>> FromProto(const av1::CloseEnquiryRequest& request,
                                                             const domain::Caller& caller,
-                                                            absl::Time now, const Partnership&) {
+                                                            absl::Time now, const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::CloseEnquiry>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckEnum("reason", request.reason(), false));
   HUB_RETURN_IF_ERROR(CheckLongText("adults_view", request.adults_view()));
@@ -401,7 +401,7 @@ absl::StatusOr<EnquiryCommand<enq::CloseEnquiry>> FromProto(const av1::CloseEnqu
 
 absl::StatusOr<EnquiryCommand<enq::AssessSubstantialDifficulty>> FromProto(
     const av1::AssessSubstantialDifficultyRequest& request, const domain::Caller& caller,
-    absl::Time now, const Partnership&) {
+    absl::Time now, const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::AssessSubstantialDifficulty>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckLongText("notes", request.notes()));
   enq::AssessSubstantialDifficulty& c = out.command;
@@ -415,7 +415,7 @@ absl::StatusOr<EnquiryCommand<enq::AssessSubstantialDifficulty>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::AssessAppropriateIndividual>> FromProto(
     const av1::AssessAppropriateIndividualRequest& request, const domain::Caller& caller,
-    absl::Time now, const Partnership&) {
+    absl::Time now, const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::AssessAppropriateIndividual>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckShortText("name", request.name()));
   HUB_RETURN_IF_ERROR(CheckShortText("relationship", request.relationship()));
@@ -434,7 +434,7 @@ absl::StatusOr<EnquiryCommand<enq::AssessAppropriateIndividual>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::RecordAdvocacyExceptions>> FromProto(
     const av1::RecordAdvocacyExceptionsRequest& request, const domain::Caller& caller,
-    absl::Time now, const Partnership&) {
+    absl::Time now, const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordAdvocacyExceptions>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckLongText("notes", request.notes()));
   enq::RecordAdvocacyExceptions& c = out.command;
@@ -447,7 +447,7 @@ absl::StatusOr<EnquiryCommand<enq::RecordAdvocacyExceptions>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::ReferForAdvocacy>> FromProto(
     const av1::ReferForAdvocacyRequest& request, const domain::Caller& caller, absl::Time now,
-    const Partnership& partnership) {
+    const config::Partnership& partnership) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::ReferForAdvocacy>(request, caller, now)));
   HUB_ASSIGN_OR_RETURN(
       const config::v1::Agency* provider,
@@ -461,7 +461,7 @@ absl::StatusOr<EnquiryCommand<enq::ReferForAdvocacy>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::AcceptAdvocacyReferral>> FromProto(
     const av1::AcceptAdvocacyReferralRequest& request, const domain::Caller& caller, absl::Time now,
-    const Partnership&) {
+    const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::AcceptAdvocacyReferral>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckId("referral_id", request.referral_id()));
   out.command.referral_id = request.referral_id();
@@ -470,7 +470,7 @@ absl::StatusOr<EnquiryCommand<enq::AcceptAdvocacyReferral>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::DeclineAdvocacyReferral>> FromProto(
     const av1::DeclineAdvocacyReferralRequest& request, const domain::Caller& caller,
-    absl::Time now, const Partnership&) {
+    absl::Time now, const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::DeclineAdvocacyReferral>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckId("referral_id", request.referral_id()));
   HUB_RETURN_IF_ERROR(CheckLongText("reason", request.reason()));
@@ -481,7 +481,7 @@ absl::StatusOr<EnquiryCommand<enq::DeclineAdvocacyReferral>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::AllocateAdvocate>> FromProto(
     const av1::AllocateAdvocateRequest& request, const domain::Caller& caller, absl::Time now,
-    const Partnership&) {
+    const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::AllocateAdvocate>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckId("referral_id", request.referral_id()));
   HUB_RETURN_IF_ERROR(CheckShortText("advocate_name", request.advocate_name()));
@@ -497,7 +497,7 @@ absl::StatusOr<EnquiryCommand<enq::AllocateAdvocate>> FromProto(
 
 absl::StatusOr<EnquiryCommand<enq::RecordAdvocateViews>> FromProto(
     const av1::RecordAdvocateViewsRequest& request, const domain::Caller& caller, absl::Time now,
-    const Partnership&) {
+    const config::Partnership&) {
   HUB_ASSIGN_OR_RETURN(auto out, (Start<enq::RecordAdvocateViews>(request, caller, now)));
   HUB_RETURN_IF_ERROR(CheckId("referral_id", request.referral_id()));
   HUB_RETURN_IF_ERROR(CheckLongText("views", request.views()));

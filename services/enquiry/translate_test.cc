@@ -35,7 +35,7 @@ const absl::Time kNow = absl::FromUnixSeconds(1717236000);
 class TranslateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<Partnership> p = Partnership::FromText(kPartnership, "test");
+    absl::StatusOr<config::Partnership> p = config::Partnership::FromText(kPartnership, "test");
     ASSERT_THAT(p, IsOk());
     partnership_ = *std::move(p);
     caller_.agency_id = "asc-northshire";
@@ -56,7 +56,7 @@ class TranslateTest : public ::testing::Test {
     return FromProto(request, caller_, kNow, partnership_).status();
   }
 
-  Partnership partnership_;
+  config::Partnership partnership_;
   domain::Caller caller_;
 };
 
@@ -215,20 +215,20 @@ TEST_F(TranslateTest, UnknownEnumValuesAreNamed) {
 TEST_F(TranslateTest, OversizedTextIsNamed) {
   api::RecordCapacityAssessmentRequest capacity;
   Header(capacity);
-  capacity.set_decision(std::string(kDefaultMaxShortText + 1, 'x'));
+  capacity.set_decision(std::string(identity::kDefaultMaxShortText + 1, 'x'));
   EXPECT_THAT(Translate(capacity),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("decision: at most 200")));
 
   api::RecordAdvocateViewsRequest views;
   Header(views);
   views.set_referral_id("r-1");
-  views.set_views(std::string(kDefaultMaxLongText + 1, 'x'));
+  views.set_views(std::string(identity::kDefaultMaxLongText + 1, 'x'));
   EXPECT_THAT(Translate(views),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("views: at most 20000")));
 
   api::RecordProtectionPlanRequest plan;
   Header(plan);
-  plan.add_items()->set_by_whom(std::string(kDefaultMaxShortText + 1, 'x'));
+  plan.add_items()->set_by_whom(std::string(identity::kDefaultMaxShortText + 1, 'x'));
   EXPECT_THAT(Translate(plan),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("items[0].by_whom")));
 }
@@ -244,7 +244,7 @@ TEST_F(TranslateTest, InvalidUtf8IsNamed) {
 TEST_F(TranslateTest, TooLongListsAreNamed) {
   api::RecordStrategyDiscussionRequest discussion;
   Header(discussion);
-  for (size_t i = 0; i <= kDefaultMaxListLength; ++i) discussion.add_participants("someone");
+  for (size_t i = 0; i <= identity::kDefaultMaxListLength; ++i) discussion.add_participants("someone");
   EXPECT_THAT(Translate(discussion),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("participants: at most")));
 
@@ -254,7 +254,7 @@ TEST_F(TranslateTest, TooLongListsAreNamed) {
   api::RecordBestInterestsDecisionRequest many = best;
   cv1::BestInterestsOption* option = many.add_options();
   const std::string factor = "a factor";
-  for (size_t i = 0; i <= kDefaultMaxListLength; ++i) *option->add_factors_for() = factor;
+  for (size_t i = 0; i <= identity::kDefaultMaxListLength; ++i) *option->add_factors_for() = factor;
   EXPECT_THAT(Translate(many), StatusIs(absl::StatusCode::kInvalidArgument,
                                         HasSubstr("options[0].factors_for: at most")));
 }

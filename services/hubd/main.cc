@@ -43,13 +43,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/clock.h"
-#include "services/common/access.h"
+#include "identity/access.h"
 #include "services/common/authenticator.h"
 #include "services/common/case_store.h"
 #include "services/common/command_request.h"
-#include "services/common/rate_limiter.h"
+#include "identity/rate_limiter.h"
 #include "services/common/tls_authenticator.h"
-#include "services/common/partnership.h"
+#include "config/partnership.h"
 #include "services/common/service_deps.h"
 #include "services/enquiry/advocacy_service.h"
 #include "services/enquiry/enquiry_service.h"
@@ -364,8 +364,8 @@ absl::Status Run(const sigset_t& stop_signals) {
         "--partnership: required: callers are agencies of the partnership (see "
         "deploy/partnership.example.textproto)");
   }
-  HUB_ASSIGN_OR_RETURN(services::Partnership partnership,
-                       services::Partnership::Load(absl::GetFlag(FLAGS_partnership)));
+  HUB_ASSIGN_OR_RETURN(config::Partnership partnership,
+                       config::Partnership::Load(absl::GetFlag(FLAGS_partnership)));
   std::optional<policy::Agreement> agreement;
   if (hosted.views) {
     if (absl::GetFlag(FLAGS_agreement).empty()) {
@@ -379,20 +379,20 @@ absl::Status Run(const sigset_t& stop_signals) {
     return absl::InvalidArgumentError(
         "--emergency_access_duration: between 1m and 24h (break-glass is for emergencies)");
   }
-  services::AccessPolicy access = services::AccessPolicy::Defaults();
+  identity::AccessPolicy access = identity::AccessPolicy::Defaults();
   if (!absl::GetFlag(FLAGS_access).empty()) {
     HUB_ASSIGN_OR_RETURN(access,
-                         services::AccessPolicy::Load(absl::GetFlag(FLAGS_access), partnership));
+                         identity::AccessPolicy::Load(absl::GetFlag(FLAGS_access), partnership));
   } else if (tls) {
     return absl::InvalidArgumentError(
         "--access: required with --tls_cert (see deploy/access.example.textproto)");
   }
   services::SetRequestLimits(access.request_limits());
-  services::RateLimiter limiter(access.rate_limits(), SystemClock::Get());
+  identity::RateLimiter limiter(access.rate_limits(), SystemClock::Get());
   std::unique_ptr<services::Authenticator> authenticator;
   std::shared_ptr<grpc::ServerCredentials> credentials;
-  std::unique_ptr<services::ClientCertificateVerifier> certificate_verifier;
-  std::unique_ptr<services::TokenVerifier> token_verifier;
+  std::unique_ptr<identity::ClientCertificateVerifier> certificate_verifier;
+  std::unique_ptr<identity::TokenVerifier> token_verifier;
   std::unique_ptr<services::CallerIdentifier> identifier;
   std::string identity_warning;  // logged once the log is open, after any start-up error
   if (tls) {
@@ -406,16 +406,16 @@ absl::Status Run(const sigset_t& stop_signals) {
       }
     }
     HUB_ASSIGN_OR_RETURN(const std::string cert_pem,
-                         services::ReadConfigFile(absl::GetFlag(FLAGS_tls_cert), "--tls_cert"));
+                         config::ReadConfigFile(absl::GetFlag(FLAGS_tls_cert), "--tls_cert"));
     HUB_ASSIGN_OR_RETURN(const std::string key_pem,
-                         services::ReadConfigFile(absl::GetFlag(FLAGS_tls_key), "--tls_key"));
+                         config::ReadConfigFile(absl::GetFlag(FLAGS_tls_key), "--tls_key"));
     HUB_ASSIGN_OR_RETURN(const std::string ca_pem,
-                         services::ReadConfigFile(absl::GetFlag(FLAGS_tls_client_ca),
+                         config::ReadConfigFile(absl::GetFlag(FLAGS_tls_client_ca),
                                                   "--tls_client_ca"));
-    HUB_ASSIGN_OR_RETURN(certificate_verifier, services::ClientCertificateVerifier::Create(
+    HUB_ASSIGN_OR_RETURN(certificate_verifier, identity::ClientCertificateVerifier::Create(
                                                    absl::GetFlag(FLAGS_tls_client_ca)));
     HUB_ASSIGN_OR_RETURN(token_verifier,
-                         services::TokenVerifier::Create(access.token_policy(),
+                         identity::TokenVerifier::Create(access.token_policy(),
                                                          absl::GetFlag(FLAGS_jwks),
                                                          SystemClock::Get()));
     identifier = std::make_unique<services::CallerIdentifier>(

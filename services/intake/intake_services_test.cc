@@ -27,7 +27,7 @@
 #include "hub/events/v1/events.pb.h"
 #include "services/common/authenticator.h"
 #include "services/common/command_request.h"
-#include "services/common/partnership.h"
+#include "config/partnership.h"
 #include "services/common/service_deps.h"
 #include "services/intake/mash_service.h"
 #include "services/intake/people_service.h"
@@ -128,10 +128,10 @@ class IntakeServicesTest : public ::testing::Test {
       : clock_(absl::FromCivil(absl::CivilSecond(2024, 6, 3, 9, 0, 0), absl::UTCTimeZone())) {}
 
   void SetUp() override {
-    absl::StatusOr<services::Partnership> partnership =
-        services::Partnership::FromText(kPartnership, "inline");
+    absl::StatusOr<config::Partnership> partnership =
+        config::Partnership::FromText(kPartnership, "inline");
     ASSERT_THAT(partnership, testing::IsOk());
-    partnership_ = std::make_unique<services::Partnership>(*std::move(partnership));
+    partnership_ = std::make_unique<config::Partnership>(*std::move(partnership));
     eventstore::RocksDbOptions options;
     options.clock = &clock_;
     options.sync = false;  // nothing here measures durability
@@ -230,7 +230,7 @@ class IntakeServicesTest : public ::testing::Test {
 
   ManualClock clock_;
   hub::testing::TempDir dir_;
-  std::unique_ptr<services::Partnership> partnership_;
+  std::unique_ptr<config::Partnership> partnership_;
   std::unique_ptr<eventstore::EventLog> log_;
   std::unique_ptr<services::Authenticator> authenticator_;
   std::unique_ptr<services::PeopleService> people_;
@@ -621,7 +621,7 @@ TEST_F(IntakeServicesTest, BadInputIsInvalidArgumentAndAppendsNothing) {
   EXPECT_THAT(status.error_message(),
               HasSubstr("adult.identifiers[0].value: not a valid NHS number (check digit)"));
   request = Raise("raise-1");
-  request.mutable_details()->set_what_happened(std::string(services::kDefaultMaxLongText + 1, 'x'));
+  request.mutable_details()->set_what_happened(std::string(identity::kDefaultMaxLongText + 1, 'x'));
   status = RaiseConcern(request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("details.what_happened"));

@@ -44,7 +44,7 @@ struct Applied {
 // The step every concern command takes before deciding: how the caller's agency stands to the
 // case, checked against the rule for `method` (command_rules.cc).
 auto OnConcern(CaseStore& store, const domain::Caller& caller, std::string_view method,
-                      const Partnership& partnership, absl::Time deadline) {
+                      const config::Partnership& partnership, absl::Time deadline) {
   return [&store, &caller, method, &partnership, deadline](const LoadedStream& loaded) -> absl::Status {
     absl::StatusOr<domain::access::CaseStanding> standing = StandingOnCase(
         store, loaded, caller.agency_id, partnership.host_asc_agency_ids(), deadline);
@@ -57,7 +57,7 @@ auto OnConcern(CaseStore& store, const domain::Caller& caller, std::string_view 
 // on the concern named by `in`.
 template <typename Command>
 absl::StatusOr<Applied> RunOnConcern(CaseStore& store, const domain::Caller& caller,
-                                     std::string_view method, const Partnership& partnership,
+                                     std::string_view method, const config::Partnership& partnership,
                                      const IntakeStreamCommand<Command>& in, absl::Time deadline) {
   Applied applied;
   HUB_ASSIGN_OR_RETURN(

@@ -198,7 +198,7 @@ absl::StatusOr<PersonWrite> WriteToPerson(CaseStore& store, const domain::Comman
 std::function<absl::Status(const LoadedStream&)> OnPerson(CaseStore& store,
                                                           const domain::Caller& caller,
                                                           std::string_view method,
-                                                          const Partnership& partnership,
+                                                          const config::Partnership& partnership,
                                                           absl::Time deadline) {
   return [&store, &caller, method, &partnership, deadline](const LoadedStream& loaded) -> absl::Status {
     HUB_ASSIGN_OR_RETURN(

@@ -64,7 +64,7 @@ using PersonEventsFn = absl::FunctionRef<absl::StatusOr<std::vector<events::v1::
 std::function<absl::Status(const LoadedStream&)> OnPerson(CaseStore& store,
                                                           const domain::Caller& caller,
                                                           std::string_view method,
-                                                          const Partnership& partnership,
+                                                          const config::Partnership& partnership,
                                                           absl::Time deadline);
 
 class PeopleService final : public api::v1::People::Service {

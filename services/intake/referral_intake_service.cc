@@ -47,7 +47,7 @@ struct HistoryShown {
 };
 
 absl::StatusOr<HistoryShown> HistoryFor(CaseStore& store, const domain::CommandContext& ctx,
-                                        const Partnership& partnership,
+                                        const config::Partnership& partnership,
                                         const events::v1::ConcernRaised& raised,
                                         absl::Time deadline) {
   const domain::Caller& caller = ctx.caller;

@@ -3,7 +3,7 @@
 //
 // The one place these requests are validated: every INVALID_ARGUMENT produced here names the
 // proto field and the reason ("details.identifiers[0].value: not a valid NHS number (check
-// digit)"). Checked here: the command header, ids, text sizes (kDefaultMaxShortText/kDefaultMaxLongText) and
+// digit)"). Checked here: the command header, ids, text sizes (identity::kDefaultMaxShortText/kDefaultMaxLongText) and
 // UTF-8, list lengths, enum values known to this build, timestamps, NHS number check digits,
 // and fields required whatever else the request says. Conditional rules ("declined consent
 // needs an override ground") are the domain's, and come back FAILED_PRECONDITION from Decide.

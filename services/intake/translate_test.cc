@@ -196,14 +196,14 @@ TEST(IntakeTranslateTest, UnknownEnumValuesAreRefused) {
 
 TEST(IntakeTranslateTest, OversizedTextIsRefused) {
   api::RaiseConcernRequest request = ValidRaise();
-  request.mutable_details()->set_what_happened(std::string(kDefaultMaxLongText + 1, 'x'));
+  request.mutable_details()->set_what_happened(std::string(identity::kDefaultMaxLongText + 1, 'x'));
   EXPECT_THAT(RaiseStatus(request), InvalidNaming("details.what_happened: at most 20000 bytes"));
   request = ValidRaise();
-  request.mutable_adult()->mutable_name()->set_given(std::string(kDefaultMaxShortText + 1, 'x'));
+  request.mutable_adult()->mutable_name()->set_given(std::string(identity::kDefaultMaxShortText + 1, 'x'));
   EXPECT_THAT(RaiseStatus(request), InvalidNaming("adult.name.given: at most 200 bytes"));
   request = ValidRaise();
   request.mutable_details()->mutable_desired_outcomes(0)->set_text(
-      std::string(kDefaultMaxLongText + 1, 'x'));
+      std::string(identity::kDefaultMaxLongText + 1, 'x'));
   EXPECT_THAT(RaiseStatus(request), InvalidNaming("details.desired_outcomes[0].text: at most"));
   request = ValidRaise();
   request.mutable_details()->mutable_referrer()->set_name("\xff\xfe");
@@ -212,10 +212,10 @@ TEST(IntakeTranslateTest, OversizedTextIsRefused) {
 
 TEST(IntakeTranslateTest, TooLongListsAreRefused) {
   api::RaiseConcernRequest request = ValidRaise();
-  for (size_t i = 0; i <= kDefaultMaxListLength; ++i) request.mutable_details()->add_themes("cuckooing");
+  for (size_t i = 0; i <= identity::kDefaultMaxListLength; ++i) request.mutable_details()->add_themes("cuckooing");
   EXPECT_THAT(RaiseStatus(request), InvalidNaming("details.themes: at most 100 entries"));
   request = ValidRaise();
-  for (size_t i = 0; i <= kDefaultMaxListLength; ++i) {
+  for (size_t i = 0; i <= identity::kDefaultMaxListLength; ++i) {
     request.mutable_details()->add_desired_outcomes()->set_text("x");
   }
   EXPECT_THAT(RaiseStatus(request), InvalidNaming("details.desired_outcomes: at most"));

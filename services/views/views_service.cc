@@ -253,7 +253,7 @@ namespace {
 
 // Who leads the case and how to reach them: the lead agency (or the MASH before a lead is
 // named) with its duty numbers from the partnership.
-void FillContactRoutes(const CaseFile& file, const Partnership& partnership,
+void FillContactRoutes(const CaseFile& file, const config::Partnership& partnership,
                        views::v1::ContactRoutes& contact) {
   contact = file.contact();
   if (contact.lead_agency_id().empty()) contact.set_lead_agency_id(file.parties().mash_agency_id());
@@ -280,7 +280,7 @@ struct Redaction {
 };
 
 void CopyPermitted(const CaseFile& file, const views::v1::PersonEntry* person,
-                   const Partnership& partnership, const policy::Decision& decision,
+                   const config::Partnership& partnership, const policy::Decision& decision,
                    const policy::Viewer& viewer, Relationship relationship, Purpose purpose,
                    api::v1::CaseView& view, Redaction& redaction) {
   using namespace common::v1;  // NOLINT: the category names read better unqualified

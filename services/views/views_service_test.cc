@@ -26,7 +26,7 @@
 #include "policy/agreement.h"
 #include "projections/engine/projection.h"
 #include "services/common/authenticator.h"
-#include "services/common/partnership.h"
+#include "config/partnership.h"
 #include "services/common/service_deps.h"
 #include "services/intake/mash_service.h"
 #include "services/intake/referral_intake_service.h"
@@ -65,7 +65,7 @@ constexpr char kReason[] = "Brought in unconscious at 2am; need to know who is a
 // Trusts the same metadata as the development authenticator, but a missing user is a system.
 class TestAuthenticator final : public services::Authenticator {
  public:
-  explicit TestAuthenticator(const services::Partnership& partnership) : partnership_(partnership) {}
+  explicit TestAuthenticator(const config::Partnership& partnership) : partnership_(partnership) {}
   absl::StatusOr<domain::Caller> Authenticate(
       const grpc::ServerContextBase& context) const override {
     auto value = [&](const char* key) {
@@ -92,7 +92,7 @@ class TestAuthenticator final : public services::Authenticator {
   }
 
  private:
-  const services::Partnership& partnership_;
+  const config::Partnership& partnership_;
 };
 
 std::unique_ptr<grpc::ClientContext> As(const Who& who) {
@@ -121,10 +121,10 @@ class ViewsServiceTest : public ::testing::Test {
   ViewsServiceTest() : clock_(absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()))) {}
 
   void SetUp() override {
-    absl::StatusOr<services::Partnership> partnership = services::Partnership::Load(
+    absl::StatusOr<config::Partnership> partnership = config::Partnership::Load(
         HUB_SOURCE_DIR "/deploy/partnership.example.textproto");
     ASSERT_THAT(partnership, testing::IsOk());
-    partnership_ = std::make_unique<services::Partnership>(*std::move(partnership));
+    partnership_ = std::make_unique<config::Partnership>(*std::move(partnership));
     absl::StatusOr<policy::Agreement> agreement =
         policy::Agreement::Load(HUB_SOURCE_DIR "/deploy/agreement.example.textproto");
     ASSERT_THAT(agreement, testing::IsOk());
@@ -261,7 +261,7 @@ class ViewsServiceTest : public ::testing::Test {
 
   ManualClock clock_;
   hub::testing::TempDir dir_;
-  std::unique_ptr<services::Partnership> partnership_;
+  std::unique_ptr<config::Partnership> partnership_;
   std::unique_ptr<policy::Agreement> agreement_;
   std::unique_ptr<eventstore::EventLog> log_;
   std::unique_ptr<eventstore::KvStore> store_;

@@ -29,16 +29,16 @@
 #include "grpcpp/grpcpp.h"
 #include "hub/api/v1/event_store_service.grpc.pb.h"
 #include "domain/common/envelope.h"
-#include "services/common/access.h"
+#include "identity/access.h"
 #include "services/common/case_standing.h"
 #include "services/common/case_store.h"
 #include "services/common/command_rules.h"
 #include "services/common/authenticator.h"
-#include "services/common/client_certificate.h"
-#include "services/common/rate_limiter.h"
+#include "identity/client_certificate.h"
+#include "identity/rate_limiter.h"
 #include "services/common/tls_authenticator.h"
-#include "services/common/token_signer.h"
-#include "services/common/token_verifier.h"
+#include "identity/token_signer.h"
+#include "identity/token_verifier.h"
 #include "services/eventstore/log_admin_service.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_pki.h"
@@ -143,11 +143,11 @@ int Run(int calls) {
       now + absl::Hours(2), false);
   const std::string signing_key = testing::MakeEcSigningKey();
   testing::WriteFile(dir.Sub("ca.pem"), ca.cert_pem);
-  testing::WriteFile(dir.Sub("jwks.json"), *services::PublicJwks({{signing_key, "k1"}}));
+  testing::WriteFile(dir.Sub("jwks.json"), *identity::PublicJwks({{signing_key, "k1"}}));
 
-  absl::StatusOr<services::Partnership> partnership =
-      services::Partnership::Load(HUB_SOURCE_DIR "/deploy/partnership.example.textproto");
-  absl::StatusOr<services::AccessPolicy> access = services::AccessPolicy::FromText(
+  absl::StatusOr<config::Partnership> partnership =
+      config::Partnership::Load(HUB_SOURCE_DIR "/deploy/partnership.example.textproto");
+  absl::StatusOr<identity::AccessPolicy> access = identity::AccessPolicy::FromText(
       R"pb(
         agency_certificates {
           agency_id: "asc-northshire"
@@ -163,8 +163,8 @@ int Run(int calls) {
                  partnership.status().ToString().c_str(), access.status().ToString().c_str());
     return 1;
   }
-  auto certificates = services::ClientCertificateVerifier::Create(dir.Sub("ca.pem"));
-  auto tokens = services::TokenVerifier::Create(access->token_policy(), dir.Sub("jwks.json"),
+  auto certificates = identity::ClientCertificateVerifier::Create(dir.Sub("ca.pem"));
+  auto tokens = identity::TokenVerifier::Create(access->token_policy(), dir.Sub("jwks.json"),
                                                 SystemClock::Get());
   if (!certificates.ok() || !tokens.ok()) {
     std::fprintf(stderr, "auth_bench: verifiers: %s %s\n",
@@ -173,7 +173,7 @@ int Run(int calls) {
   }
   services::CallerIdentifier identifier(*access, *partnership, **certificates, **tokens,
                                         SystemClock::Get());
-  services::TokenToSign claims;
+  identity::TokenToSign claims;
   claims.issuer = "https://idp.bench";
   claims.audience = {"hub"};
   claims.subject = "auditor.1";
@@ -181,13 +181,13 @@ int Run(int calls) {
   claims.roles = {"auditor"};
   claims.issued_at = absl::FromUnixSeconds(absl::ToUnixSeconds(now));
   claims.expires_at = claims.issued_at + absl::Hours(1);
-  const std::string bearer = "Bearer " + *services::SignToken(signing_key, "k1", claims);
+  const std::string bearer = "Bearer " + *identity::SignToken(signing_key, "k1", claims);
 
   // Tokens the verifier has not seen: the signature check and claims parse of a first call.
   std::vector<std::string> fresh;
   for (int i = 0; i < std::max(10, calls / 10); ++i) {
     claims.token_id = absl::StrCat("t-", i);
-    fresh.push_back("Bearer " + *services::SignToken(signing_key, "k1", claims));
+    fresh.push_back("Bearer " + *identity::SignToken(signing_key, "k1", claims));
   }
   claims.token_id.clear();
 
@@ -205,7 +205,7 @@ int Run(int calls) {
   eventstore::RocksDbOptions log_options;
   auto log = eventstore::OpenRocksDbEventLog(dir.Sub("data"), log_options);
   if (!log.ok()) return 1;
-  services::RateLimiter limiter(access->rate_limits(), SystemClock::Get());
+  identity::RateLimiter limiter(access->rate_limits(), SystemClock::Get());
   auto dev = services::NewMetadataAuthenticator(*partnership, &limiter);
   auto tls = services::NewTlsAuthenticator(identifier);
   services::LogAdminService dev_admin(**log, dev.get());

@@ -34,7 +34,7 @@
 #include "projections/engine/projection.h"
 #include "projections/person_index/person_index.h"
 #include "services/common/authenticator.h"
-#include "services/common/partnership.h"
+#include "config/partnership.h"
 #include "services/views/views_service.h"
 
 namespace hub::bench {
@@ -490,7 +490,7 @@ void ViewFigure(const Flags& flags, const std::string& work) {
   auto log = OpenLog(work + "/view-log", true);
   auto store = OpenStore(work + "/view-views");
   auto partnership =
-      services::Partnership::Load(flags.source_dir + "/deploy/partnership.example.textproto");
+      config::Partnership::Load(flags.source_dir + "/deploy/partnership.example.textproto");
   auto agreement = policy::Agreement::Load(flags.source_dir + "/deploy/agreement.example.textproto");
   if (!partnership.ok() || !agreement.ok()) {
     std::cerr << partnership.status() << agreement.status() << "\n";

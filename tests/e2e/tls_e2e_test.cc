@@ -23,7 +23,7 @@
 #include "hub/api/v1/referral_intake_service.grpc.pb.h"
 #include "hub/api/v1/views_service.grpc.pb.h"
 #include "hub/events/v1/events.pb.h"
-#include "services/common/token_signer.h"
+#include "identity/token_signer.h"
 #include "tests/e2e/hub_process.h"
 #include "tests/e2e/scenario_fixture.h"
 #include "tests/testing/temp_dir.h"
@@ -80,7 +80,7 @@ class TlsE2eTest : public ::testing::Test {
   }
 
   void WriteJwks(const std::vector<std::pair<std::string, std::string>>& keys) {
-    absl::StatusOr<std::string> jwks = services::PublicJwks(keys);
+    absl::StatusOr<std::string> jwks = identity::PublicJwks(keys);
     ASSERT_TRUE(jwks.ok()) << jwks.status();
     // Written aside and renamed, as an identity provider's key publisher would.
     testing::WriteFile(dir_.Sub("jwks.json.new"), *jwks);
@@ -135,7 +135,7 @@ class TlsE2eTest : public ::testing::Test {
                     const std::string& user = "sw.0042", absl::Duration expires_in = absl::Hours(1),
                     std::string audience = kAudience, const std::string* key = nullptr,
                     const std::string& kid = "k1", absl::Duration not_before = absl::ZeroDuration()) {
-    services::TokenToSign token;
+    identity::TokenToSign token;
     token.issuer = kIssuer;
     token.audience = {std::move(audience)};
     token.subject = user;
@@ -146,7 +146,7 @@ class TlsE2eTest : public ::testing::Test {
     token.not_before = now + not_before;
     token.expires_at = now + expires_in;
     absl::StatusOr<std::string> signed_token =
-        services::SignToken(key ? *key : signing_key_, kid, token);
+        identity::SignToken(key ? *key : signing_key_, kid, token);
     EXPECT_TRUE(signed_token.ok()) << signed_token.status();
     return signed_token.value_or("");
   }

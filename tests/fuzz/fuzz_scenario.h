@@ -25,7 +25,7 @@
 #include "domain/intake/working_calendar.h"
 #include "domain/people/person.h"
 #include "services/common/command_request.h"
-#include "services/common/partnership.h"
+#include "config/partnership.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace hub::fuzz {
@@ -56,9 +56,9 @@ inline std::vector<domain::Caller> ScenarioCallers() {
   };
 }
 
-inline services::Partnership LoadScenarioPartnership() {
+inline config::Partnership LoadScenarioPartnership() {
   const std::string path = std::string(HUB_SOURCE_DIR) + "/deploy/partnership.example.textproto";
-  absl::StatusOr<services::Partnership> p = services::Partnership::Load(path);
+  absl::StatusOr<config::Partnership> p = config::Partnership::Load(path);
   HUB_FUZZ_CHECK(p.ok(), "cannot load " + path + ": " + p.status().ToString());
   return *std::move(p);
 }
@@ -103,7 +103,7 @@ inline cv1::ConcernDetails ScenarioConcernDetails() {
 
 // The states commands are decided against, and the ids a request must name to reach them.
 struct Scenario {
-  services::Partnership partnership;
+  config::Partnership partnership;
   std::vector<domain::Caller> callers;
   domain::intake::WorkingCalendar calendar;
   domain::people::PersonState person;

@@ -17,7 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "services/common/token_signer.h"
+#include "identity/token_signer.h"
 
 namespace hub::hubctl {
 namespace {
@@ -82,7 +82,7 @@ std::vector<std::string> List(const std::string& text) {
 int Jwks(const absl::flat_hash_map<std::string, std::string>& flags, const std::string& kid) {
   absl::StatusOr<std::string> pem = ReadKeyFile(flags.at("signing_key"));
   if (!pem.ok()) return Fail(std::string(pem.status().message()));
-  absl::StatusOr<std::string> jwks = services::PublicJwks({{*pem, kid}});
+  absl::StatusOr<std::string> jwks = identity::PublicJwks({{*pem, kid}});
   if (!jwks.ok()) return Fail(std::string(jwks.status().message()));
   std::cout << *jwks;
   if (jwks->empty() || jwks->back() != '\n') std::cout << "\n";
@@ -103,7 +103,7 @@ int Token(const absl::flat_hash_map<std::string, std::string>& flags, const std:
   absl::StatusOr<std::string> pem = ReadKeyFile(flags.at("signing_key"));
   if (!pem.ok()) return Fail(std::string(pem.status().message()));
 
-  services::TokenToSign token;
+  identity::TokenToSign token;
   token.issuer = flags.at("issuer");
   token.audience = List(flags.at("audience"));
   token.subject = flags.at("user");
@@ -115,7 +115,7 @@ int Token(const absl::flat_hash_map<std::string, std::string>& flags, const std:
   token.not_before = now;
   token.expires_at = now + ttl;
   token.token_id = NewTokenId();
-  absl::StatusOr<std::string> signed_token = services::SignToken(*pem, kid, token);
+  absl::StatusOr<std::string> signed_token = identity::SignToken(*pem, kid, token);
   if (!signed_token.ok()) return Fail(std::string(signed_token.status().message()));
   std::cout << *signed_token << "\n";
   return kExitOk;

@@ -1,7 +1,7 @@
 // TokenVerifier against real ES256 and RS256 tokens (signed by token_signer with keys from the
 // test PKI): every way a bearer token can be wrong gets UNAUTHENTICATED and a reason; key
 // rotation through the JWKS file; bad JWKS files.
-#include "services/common/token_verifier.h"
+#include "identity/token_verifier.h"
 
 #include <atomic>
 #include <cstdio>
@@ -18,12 +18,12 @@
 #include "base/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/token_signer.h"
+#include "identity/token_signer.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_pki.h"
 
-namespace hub::services {
+namespace hub::identity {
 namespace {
 
 using ::hub::testing::IsOk;
@@ -627,4 +627,4 @@ TEST(TokenSignerTest, RefusesKeysThatCannotSignES256OrRS256) {
 }
 
 }  // namespace
-}  // namespace hub::services
+}  // namespace hub::identity

@@ -1,10 +1,10 @@
-#include "services/common/partnership.h"
+#include "config/partnership.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 
-namespace hub::services {
+namespace hub::config {
 namespace {
 
 using ::hub::testing::StatusIs;
@@ -56,4 +56,4 @@ TEST(PartnershipTest, RefusesBadConfig) {
 }
 
 }  // namespace
-}  // namespace hub::services
+}  // namespace hub::config

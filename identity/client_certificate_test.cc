@@ -1,6 +1,6 @@
 // ClientCertificateVerifier against certificates made by the test PKI: each way an agency's
 // certificate can be wrong gets UNAUTHENTICATED and a reason; bad CA bundles are refused.
-#include "services/common/client_certificate.h"
+#include "identity/client_certificate.h"
 
 #include <string>
 #include <vector>
@@ -13,7 +13,7 @@
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_pki.h"
 
-namespace hub::services {
+namespace hub::identity {
 namespace {
 
 using ::hub::testing::IsOk;
@@ -223,4 +223,4 @@ TEST(ClientCertificateCreateTest, BadBundlesAreRefused) {
 }
 
 }  // namespace
-}  // namespace hub::services
+}  // namespace hub::identity

@@ -1,10 +1,10 @@
-#include "services/common/access.h"
+#include "identity/access.h"
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
-namespace hub::services {
+namespace hub::identity {
 namespace {
 
 constexpr int kDefaultMaxMessageBytes = 4 << 20;
@@ -18,9 +18,9 @@ absl::Status Invalid(std::string_view source, const std::string& message) {
 
 absl::StatusOr<AccessPolicy> AccessPolicy::FromText(std::string_view text,
                                                     std::string_view source,
-                                                    const Partnership& partnership) {
+                                                    const config::Partnership& partnership) {
   AccessPolicy p;
-  HUB_RETURN_IF_ERROR(ParseTextConfig(text, source, p.config_));
+  HUB_RETURN_IF_ERROR(config::ParseTextConfig(text, source, p.config_));
   config::v1::Access& c = p.config_;
   for (int i = 0; i < c.agency_certificates_size(); ++i) {
     const config::v1::AgencyCertificate& cert = c.agency_certificates(i);
@@ -100,7 +100,7 @@ absl::StatusOr<AccessPolicy> AccessPolicy::FromText(std::string_view text,
 }
 
 AccessPolicy AccessPolicy::Defaults() {
-  absl::StatusOr<AccessPolicy> policy = FromText("", "defaults", Partnership());
+  absl::StatusOr<AccessPolicy> policy = FromText("", "defaults", config::Partnership());
   return *std::move(policy);  // an empty file is valid: every field has a default
 }
 
@@ -118,8 +118,8 @@ absl::Status AccessPolicy::CheckServesTls() const {
 }
 
 absl::StatusOr<AccessPolicy> AccessPolicy::Load(const std::string& path,
-                                                const Partnership& partnership) {
-  HUB_ASSIGN_OR_RETURN(std::string text, ReadConfigFile(path, "access"));
+                                                const config::Partnership& partnership) {
+  HUB_ASSIGN_OR_RETURN(std::string text, config::ReadConfigFile(path, "access"));
   return FromText(text, path, partnership);
 }
 
@@ -172,4 +172,4 @@ int AccessPolicy::max_message_bytes(bool hosts_eventstore) const {
   return hosts_eventstore ? kEventStoreMaxMessageBytes : kDefaultMaxMessageBytes;
 }
 
-}  // namespace hub::services
+}  // namespace hub::identity

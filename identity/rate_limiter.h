@@ -14,7 +14,7 @@
 #include "absl/time/time.h"
 #include "base/clock.h"
 
-namespace hub::services {
+namespace hub::identity {
 
 class RateLimiter {
  public:
@@ -43,4 +43,4 @@ class RateLimiter {
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace hub::services
+}  // namespace hub::identity

@@ -22,7 +22,7 @@
 
 struct x509_store_st;  // OpenSSL's X509_STORE
 
-namespace hub::services {
+namespace hub::identity {
 
 // What the hub learns about a peer whose certificate verified.
 struct PeerCertificate {
@@ -80,4 +80,4 @@ class ClientCertificateVerifier {
   mutable std::deque<std::string> cache_order_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace hub::services
+}  // namespace hub::identity

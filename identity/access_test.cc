@@ -1,4 +1,4 @@
-#include "services/common/access.h"
+#include "identity/access.h"
 
 #include <string>
 
@@ -6,15 +6,15 @@
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 
-namespace hub::services {
+namespace hub::identity {
 namespace {
 
 using ::hub::testing::StatusIs;
 using ::testing::HasSubstr;
 
-Partnership Northshire() {
-  absl::StatusOr<Partnership> p =
-      Partnership::Load(HUB_SOURCE_DIR "/deploy/partnership.example.textproto");
+config::Partnership Northshire() {
+  absl::StatusOr<config::Partnership> p =
+      config::Partnership::Load(HUB_SOURCE_DIR "/deploy/partnership.example.textproto");
   EXPECT_TRUE(p.ok()) << p.status();
   return *std::move(p);
 }
@@ -29,7 +29,7 @@ PeerCertificate Peer(std::string cn, std::vector<std::string> uris = {},
 }
 
 TEST(AccessPolicyTest, TheExampleLoadsAndServesTls) {
-  const Partnership partnership = Northshire();
+  const config::Partnership partnership = Northshire();
   absl::StatusOr<AccessPolicy> access =
       AccessPolicy::Load(HUB_SOURCE_DIR "/deploy/access.example.textproto", partnership);
   ASSERT_TRUE(access.ok()) << access.status();
@@ -45,7 +45,7 @@ TEST(AccessPolicyTest, TheExampleLoadsAndServesTls) {
 }
 
 TEST(AccessPolicyTest, SubjectAlternativeNamesWinOverTheCommonName) {
-  const Partnership partnership = Northshire();
+  const config::Partnership partnership = Northshire();
   absl::StatusOr<AccessPolicy> access = AccessPolicy::FromText(R"pb(
     agency_certificates { agency_id: "gp-riverside" match: "CN:shared-name" }
     agency_certificates { agency_id: "police-northshire" match: "DNS:ppn.police.example" }
@@ -85,7 +85,7 @@ TEST(AccessPolicyTest, ConfiguredLimitsApply) {
 }
 
 TEST(AccessPolicyTest, BadFilesNameTheField) {
-  const Partnership partnership = Northshire();
+  const config::Partnership partnership = Northshire();
   const struct {
     const char* text;
     const char* field;
@@ -119,4 +119,4 @@ TEST(AccessPolicyTest, BadFilesNameTheField) {
 }
 
 }  // namespace
-}  // namespace hub::services
+}  // namespace hub::identity

@@ -10,15 +10,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "config/text_config.h"
 #include "hub/config/v1/partnership.pb.h"
 
-namespace hub::services {
-
-// Parses text-format `text` into `message`; kInvalidArgument "<source>: line L:C: reason".
-[[nodiscard]] absl::Status ParseTextConfig(std::string_view text, std::string_view source,
-                                           google::protobuf::Message& message);
-// The whole of a configuration file; kNotFound "cannot read <what> file <path>".
-absl::StatusOr<std::string> ReadConfigFile(const std::string& path, std::string_view what);
+namespace hub::config {
 
 class Partnership {
  public:
@@ -44,4 +39,4 @@ class Partnership {
   std::vector<std::string> host_asc_agency_ids_;
 };
 
-}  // namespace hub::services
+}  // namespace hub::config

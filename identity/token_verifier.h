@@ -24,7 +24,7 @@
 #include "absl/time/time.h"
 #include "base/clock.h"
 
-namespace hub::services {
+namespace hub::identity {
 
 // What a token must satisfy beyond its signature.
 struct TokenPolicy {
@@ -119,4 +119,4 @@ class TokenVerifier {
   mutable absl::flat_hash_map<std::string, CachedToken> cache_ ABSL_GUARDED_BY(cache_mu_);
 };
 
-}  // namespace hub::services
+}  // namespace hub::identity

@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace hub::services {
+namespace hub::identity {
 
 // The claims of a token. Empty strings and empty lists are left out of the token, and so are
 // times equal to absl::InfinitePast() (tests rely on this to make tokens the verifier refuses).
@@ -47,4 +47,4 @@ absl::StatusOr<std::string> SignJwsForTest(std::string_view private_key_pem,
 absl::StatusOr<std::string> PublicJwks(
     const std::vector<std::pair<std::string /*pem*/, std::string /*kid*/>>& keys);
 
-}  // namespace hub::services
+}  // namespace hub::identity

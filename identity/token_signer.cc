@@ -1,4 +1,4 @@
-#include "services/common/token_signer.h"
+#include "identity/token_signer.h"
 
 #include <memory>
 
@@ -16,7 +16,7 @@
 #include "openssl/evp.h"
 #include "openssl/pem.h"
 
-namespace hub::services {
+namespace hub::identity {
 namespace {
 
 using google::protobuf::Struct;
@@ -254,4 +254,4 @@ absl::StatusOr<std::string> PublicJwks(
   return ToJson(jwks, /*pretty=*/true);
 }
 
-}  // namespace hub::services
+}  // namespace hub::identity

@@ -1,11 +1,11 @@
-#include "services/common/rate_limiter.h"
+#include "identity/rate_limiter.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 
-namespace hub::services {
+namespace hub::identity {
 
 RateLimiter::RateLimiter(const Options& options, const Clock& clock)
     : options_(options), clock_(clock) {}
@@ -51,4 +51,4 @@ size_t RateLimiter::tracked_callers() const {
   return buckets_.size();
 }
 
-}  // namespace hub::services
+}  // namespace hub::identity

@@ -1,4 +1,4 @@
-#include "services/common/client_certificate.h"
+#include "identity/client_certificate.h"
 
 #include <algorithm>
 #include <cstring>
@@ -22,7 +22,7 @@
 #include "openssl/x509_vfy.h"
 #include "openssl/x509v3.h"
 
-namespace hub::services {
+namespace hub::identity {
 namespace {
 
 constexpr size_t kMaxBundleBytes = 4 << 20;
@@ -364,4 +364,4 @@ void ClientCertificateVerifier::Remember(const std::string& key, const PeerCerti
   }
 }
 
-}  // namespace hub::services
+}  // namespace hub::identity

@@ -4,20 +4,32 @@
 // start-up; read-only after. Thread-safe for reads.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "config/partnership.h"
 #include "hub/config/v1/access.pb.h"
-#include "services/common/client_certificate.h"
-#include "services/common/command_request.h"
-#include "services/common/partnership.h"
-#include "services/common/rate_limiter.h"
-#include "services/common/token_verifier.h"
+#include "identity/client_certificate.h"
+#include "identity/rate_limiter.h"
+#include "identity/token_verifier.h"
 
-namespace hub::services {
+namespace hub::identity {
+
+// Limits on what a request may carry; a request over them changes nothing. hubd sets them once
+// from the access file before it serves (services::SetRequestLimits); these are the defaults.
+inline constexpr size_t kDefaultMaxShortText = 200;   // names, ids of others, labels
+inline constexpr size_t kDefaultMaxLongText = 20000;  // narratives: what happened, views, evidence
+inline constexpr size_t kDefaultMaxListLength = 100;  // repeated fields
+
+struct RequestLimits {
+  size_t max_short_text = kDefaultMaxShortText;
+  size_t max_long_text = kDefaultMaxLongText;
+  size_t max_list_length = kDefaultMaxListLength;
+};
 
 class AccessPolicy {
  public:
@@ -26,8 +38,8 @@ class AccessPolicy {
   // token issuer and audience are set, limits are within sane bounds. kInvalidArgument names
   // the field.
   static absl::StatusOr<AccessPolicy> FromText(std::string_view text, std::string_view source,
-                                               const Partnership& partnership);
-  static absl::StatusOr<AccessPolicy> Load(const std::string& path, const Partnership& partnership);
+                                               const config::Partnership& partnership);
+  static absl::StatusOr<AccessPolicy> Load(const std::string& path, const config::Partnership& partnership);
   // No certificates, no issuer, every limit at its default: a development server's policy.
   static AccessPolicy Defaults();
 
@@ -53,4 +65,4 @@ class AccessPolicy {
   absl::flat_hash_map<std::string, int> by_match_;  // match string -> agency_certificates index
 };
 
-}  // namespace hub::services
+}  // namespace hub::identity

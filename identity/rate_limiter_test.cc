@@ -1,4 +1,4 @@
-#include "services/common/rate_limiter.h"
+#include "identity/rate_limiter.h"
 
 #include "absl/time/time.h"
 #include "base/clock.h"
@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 
-namespace hub::services {
+namespace hub::identity {
 namespace {
 
 using ::hub::testing::StatusIs;
@@ -67,4 +67,4 @@ TEST(RateLimiterTest, ForgetsIdleCallersToStayBounded) {
 }
 
 }  // namespace
-}  // namespace hub::services
+}  // namespace hub::identity

@@ -1,28 +1,11 @@
-#include "services/common/partnership.h"
+#include "config/partnership.h"
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
 
-namespace hub::services {
+namespace hub::config {
 namespace {
-
-// Collects the text-format parser's first error, so it can be returned instead of printed.
-class ParseErrors final : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (first_.empty()) first_ = absl::StrCat("line ", line + 1, ":", column + 1, ": ", message);
-  }
-  const std::string& first() const { return first_; }
-
- private:
-  std::string first_;
-};
 
 absl::Status Invalid(std::string_view source, std::string_view message) {
   return absl::InvalidArgumentError(
@@ -35,25 +18,6 @@ bool IsIdChar(char c) {
 }
 
 }  // namespace
-
-absl::Status ParseTextConfig(std::string_view text, std::string_view source,
-                             google::protobuf::Message& message) {
-  google::protobuf::TextFormat::Parser parser;
-  ParseErrors errors;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(std::string(text), &message)) {
-    return Invalid(source, errors.first().empty() ? "cannot parse" : errors.first());
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> ReadConfigFile(const std::string& path, std::string_view what) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", std::string(what), " file ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 absl::StatusOr<Partnership> Partnership::FromText(std::string_view text, std::string_view source) {
   Partnership p;
@@ -128,4 +92,4 @@ const config::v1::Agency* Partnership::FindAgency(std::string_view agency_id) co
   return it == agency_index_.end() ? nullptr : &config_.agencies(it->second);
 }
 
-}  // namespace hub::services
+}  // namespace hub::config

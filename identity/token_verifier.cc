@@ -1,4 +1,4 @@
-#include "services/common/token_verifier.h"
+#include "identity/token_verifier.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -26,7 +26,7 @@
 #include "openssl/evp.h"
 #include "openssl/param_build.h"
 
-namespace hub::services {
+namespace hub::identity {
 namespace token_verifier_internal {
 
 enum class KeyType { kEcP256, kRsa };
@@ -785,4 +785,4 @@ void TokenVerifier::Remember(std::string_view token, const VerifiedToken& verifi
   cache_[std::string(token)] = CachedToken{verified, keys};
 }
 
-}  // namespace hub::services
+}  // namespace hub::identity
