@@ -20,9 +20,10 @@ class Partnership {
   // Parses and validates text-format `text` (`source` names it in errors), filling defaults:
   // red 4, amber 24, green 72 working hours; 09:00-17:00 Monday to Friday, Europe/London.
   // kInvalidArgument names the bad field; kNotFound if the time zone is not installed.
-  static absl::StatusOr<Partnership> FromText(std::string_view text, std::string_view source);
+  [[nodiscard]] static absl::StatusOr<Partnership> FromText(std::string_view text,
+                                                            std::string_view source);
   // Reads `path` and calls FromText.
-  static absl::StatusOr<Partnership> Load(const std::string& path);
+  [[nodiscard]] static absl::StatusOr<Partnership> Load(const std::string& path);
 
   const config::v1::Partnership& config() const { return config_; }
   // The agency with this id, or nullptr.

@@ -15,6 +15,7 @@ namespace hub::config {
 [[nodiscard]] absl::Status ParseTextConfig(std::string_view text, std::string_view source,
                                            google::protobuf::Message& message);
 // The whole of a configuration file; kNotFound "cannot read <what> file <path>".
-absl::StatusOr<std::string> ReadConfigFile(const std::string& path, std::string_view what);
+[[nodiscard]] absl::StatusOr<std::string> ReadConfigFile(const std::string& path,
+                                                         std::string_view what);
 
 }  // namespace hub::config

@@ -251,8 +251,9 @@ class EventLog {
 // The actual stream version carried by a kAborted append error, if any.
 std::optional<StreamVersion> ActualVersion(const absl::Status& status);
 // Builds the kAborted error for an expected-version mismatch.
-absl::Status WrongExpectedVersionError(const std::string& stream, const ExpectedVersion& expected,
-                                       StreamVersion actual);
+[[nodiscard]] absl::Status WrongExpectedVersionError(const std::string& stream,
+                                                     const ExpectedVersion& expected,
+                                                     StreamVersion actual);
 
 // Validates `request` against `limits` without touching the log; errors name the field as the
 // API does ("events[2].type: ..."). Exposed so that callers can check before queueing.

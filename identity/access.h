@@ -37,9 +37,10 @@ class AccessPolicy {
   // partnership's, every match is "URI:", "DNS:" or "CN:" and unique, roles are known, the
   // token issuer and audience are set, limits are within sane bounds. kInvalidArgument names
   // the field.
-  static absl::StatusOr<AccessPolicy> FromText(std::string_view text, std::string_view source,
-                                               const config::Partnership& partnership);
-  static absl::StatusOr<AccessPolicy> Load(const std::string& path, const config::Partnership& partnership);
+  [[nodiscard]] static absl::StatusOr<AccessPolicy> FromText(
+      std::string_view text, std::string_view source, const config::Partnership& partnership);
+  [[nodiscard]] static absl::StatusOr<AccessPolicy> Load(const std::string& path,
+                                                         const config::Partnership& partnership);
   // No certificates, no issuer, every limit at its default: a development server's policy.
   static AccessPolicy Defaults();
 

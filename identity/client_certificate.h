@@ -41,7 +41,7 @@ class ClientCertificateVerifier {
   // Reads the trusted CA certificates from the PEM bundle at `ca_bundle_path`.
   // kInvalidArgument when the file cannot be read, holds anything but PEM certificates, or
   // holds none.
-  static absl::StatusOr<std::unique_ptr<ClientCertificateVerifier>> Create(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ClientCertificateVerifier>> Create(
       const std::string& ca_bundle_path, size_t cache_capacity = kDefaultCacheCapacity);
   ~ClientCertificateVerifier();
   ClientCertificateVerifier(const ClientCertificateVerifier&) = delete;
@@ -58,8 +58,9 @@ class ClientCertificateVerifier {
   // A verified leaf is remembered by its fingerprint (and the chain sent with it) with the
   // window in which its whole chain is valid; a later call for it only re-checks `now` against
   // that window.
-  absl::StatusOr<PeerCertificate> Verify(std::string_view leaf_pem, std::string_view chain_pem,
-                                         absl::Time now) const;
+  [[nodiscard]] absl::StatusOr<PeerCertificate> Verify(std::string_view leaf_pem,
+                                                       std::string_view chain_pem,
+                                                       absl::Time now) const;
 
  private:
   struct CacheEntry {

@@ -32,19 +32,20 @@ struct TokenToSign {
 // bits (PEM, PKCS#8 or traditional, unencrypted). Times are written as whole seconds.
 // kInvalidArgument for any other key, an unreadable or encrypted PEM, or a time outside
 // 1970..9999.
-absl::StatusOr<std::string> SignToken(std::string_view private_key_pem, std::string_view key_id,
-                                      const TokenToSign& token);
+[[nodiscard]] absl::StatusOr<std::string> SignToken(std::string_view private_key_pem,
+                                                    std::string_view key_id,
+                                                    const TokenToSign& token);
 
 // Signs arbitrary header and payload JSON as they are (no checks of their content), with the
 // algorithm the key implies: for tests that need tokens no well-behaved issuer would make.
-absl::StatusOr<std::string> SignJwsForTest(std::string_view private_key_pem,
-                                           std::string_view header_json,
-                                           std::string_view payload_json);
+[[nodiscard]] absl::StatusOr<std::string> SignJwsForTest(std::string_view private_key_pem,
+                                                         std::string_view header_json,
+                                                         std::string_view payload_json);
 
 // Returns a JWKS JSON document ({"keys":[...]}) holding the public halves of the given keys
 // (PEM private or public keys, EC P-256 or RSA >= 2048), each with its kid, "use":"sig" and
 // "alg". kInvalidArgument naming the kid for a key that cannot be read or is of another kind.
-absl::StatusOr<std::string> PublicJwks(
+[[nodiscard]] absl::StatusOr<std::string> PublicJwks(
     const std::vector<std::pair<std::string /*pem*/, std::string /*kid*/>>& keys);
 
 }  // namespace hub::identity

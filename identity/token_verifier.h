@@ -64,9 +64,9 @@ class TokenVerifier {
   // Loads the JWKS file at `jwks_path`. kInvalidArgument when the policy lacks an issuer or an
   // audience, or the file cannot be read or holds a bad key (the message names the file and the
   // key, by kid or position).
-  static absl::StatusOr<std::unique_ptr<TokenVerifier>> Create(TokenPolicy policy,
-                                                               std::string jwks_path,
-                                                               const Clock& clock);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<TokenVerifier>> Create(TokenPolicy policy,
+                                                                             std::string jwks_path,
+                                                                             const Clock& clock);
   ~TokenVerifier();
   TokenVerifier(const TokenVerifier&) = delete;
   TokenVerifier& operator=(const TokenVerifier&) = delete;
@@ -75,10 +75,10 @@ class TokenVerifier {
   // client developer can act on ("token expired at ...", "signature does not verify",
   // "unknown key id 'k2'", "audience not accepted", "alg 'none' not accepted",
   // "malformed token: ..."). The message never contains the token or its signature.
-  absl::StatusOr<VerifiedToken> Verify(std::string_view token) const;
+  [[nodiscard]] absl::StatusOr<VerifiedToken> Verify(std::string_view token) const;
 
   // Re-reads the JWKS file now. On failure (kInvalidArgument, as Create) keeps the keys it had.
-  absl::Status Reload();
+  [[nodiscard]] absl::Status Reload();
 
  private:
   using FileStamp = token_verifier_internal::FileStamp;
@@ -94,7 +94,7 @@ class TokenVerifier {
   void Remember(std::string_view token, const VerifiedToken& verified, const KeySetPtr& keys) const;
   // Re-reads the file if its stamp changed since the last read; `why` goes to the log.
   void ReloadIfChanged(const char* why) const;
-  absl::Status ReloadLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
+  [[nodiscard]] absl::Status ReloadLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
 
   const TokenPolicy policy_;
   const std::string jwks_path_;

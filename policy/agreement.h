@@ -52,9 +52,10 @@ class Agreement {
   // Parses and validates text-format `text`; `source` names it in errors. Every error is
   // kInvalidArgument and names the field, e.g.
   // `f: rules[3] ("police-research").lawful_bases: at least one is required`.
-  static absl::StatusOr<Agreement> FromText(const std::string& text, const std::string& source);
+  [[nodiscard]] static absl::StatusOr<Agreement> FromText(const std::string& text,
+                                                          const std::string& source);
   // Reads `path` (kNotFound if it cannot be read) and calls FromText on its bytes.
-  static absl::StatusOr<Agreement> Load(const std::string& path);
+  [[nodiscard]] static absl::StatusOr<Agreement> Load(const std::string& path);
 
   // Which categories of a case `viewer` may see for `purpose`. PURPOSE_UNSPECIFIED, an unknown
   // agency kind, or a relationship no rule lists permits nothing.

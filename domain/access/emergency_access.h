@@ -68,7 +68,7 @@ bool IsEmergencyPurpose(common::v1::Purpose purpose);
 
 // kInvalidArgument "reason: ..." unless `reason` is at least kMinReasonChars (trimmed) and
 // kMinReasonWords words with letters, and at most kMaxReasonBytes.
-absl::Status CheckEmergencyReason(std::string_view reason);
+[[nodiscard]] absl::Status CheckEmergencyReason(std::string_view reason);
 
 // Decides a break-glass request. Errors:
 //   kPermissionDenied    a system or operator caller (no named practitioner), or no
@@ -79,7 +79,7 @@ absl::Status CheckEmergencyReason(std::string_view reason);
 //   kFailedPrecondition  the agreement already shows the caller the case: break-glass is not
 //                        needed (GetCase, or ask the lead agency for more); or the caller
 //                        already holds a running grant on it.
-absl::StatusOr<events::v1::Event> Decide(const EmergencyAccessFacts& facts,
-                                         const RequestEmergencyAccess& command);
+[[nodiscard]] absl::StatusOr<events::v1::Event> Decide(const EmergencyAccessFacts& facts,
+                                                       const RequestEmergencyAccess& command);
 
 }  // namespace hub::domain::access

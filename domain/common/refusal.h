@@ -11,10 +11,10 @@
 namespace hub::domain {
 
 // A safeguarding rule refused the command, e.g. Refused("advocacy duty unmet: ...").
-absl::Status Refused(std::string_view message);
+[[nodiscard]] absl::Status Refused(std::string_view message);
 // The caller lacks the role the law gives the decision to.
-absl::Status RoleRequired(std::string_view role_label, std::string_view what);
+[[nodiscard]] absl::Status RoleRequired(std::string_view role_label, std::string_view what);
 // A field names something the case does not hold: "<field>: <what>".
-absl::Status UnknownItem(std::string_view field, std::string_view what);
+[[nodiscard]] absl::Status UnknownItem(std::string_view field, std::string_view what);
 
 }  // namespace hub::domain

@@ -60,7 +60,7 @@ AdvocacyDuty ComputeAdvocacyDuty(const EnquiryState& state);
 
 // Who may read the duty: those who may act on the enquiry (CheckLeadOrResponsible) and any
 // advocacy provider a referral on this enquiry was sent to. kPermissionDenied otherwise.
-absl::Status CheckMayReadAdvocacy(const EnquiryState& state, const Caller& caller);
+[[nodiscard]] absl::Status CheckMayReadAdvocacy(const EnquiryState& state, const Caller& caller);
 
 // ---- Commands ----
 
@@ -128,13 +128,16 @@ struct RecordAdvocateViews {
   std::string views;
 };
 
-absl::StatusOr<Events> Decide(const EnquiryState& state, const AssessSubstantialDifficulty& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const AssessSubstantialDifficulty& cmd);
 absl::StatusOr<Events> Decide(const EnquiryState& state, const AssessAppropriateIndividual& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordAdvocacyExceptions& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const RecordAdvocacyExceptions& cmd);
 absl::StatusOr<Events> Decide(const EnquiryState& state, const ReferForAdvocacy& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const AcceptAdvocacyReferral& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const AcceptAdvocacyReferral& cmd);
 absl::StatusOr<Events> Decide(const EnquiryState& state, const DeclineAdvocacyReferral& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const AllocateAdvocate& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state, const AllocateAdvocate& cmd);
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordAdvocateViews& cmd);
 
 }  // namespace hub::domain::enquiry

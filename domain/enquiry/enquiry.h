@@ -114,7 +114,7 @@ EnquiryState Fold(EnquiryState state, const std::vector<events::v1::Event>& even
 
 // OK if the enquiry can take a command: kNotFound if it was never opened; refused once closed,
 // and after conclusion unless `closure_step` (the command is one of the closure steps).
-absl::Status CheckCanRecord(const EnquiryState& state, bool closure_step);
+[[nodiscard]] absl::Status CheckCanRecord(const EnquiryState& state, bool closure_step);
 
 // Who may act on this enquiry, by the caller's agency's relationship to the case (Care Act
 // s42(2): the local authority owns the enquiry and may cause another organisation to make it;
@@ -126,8 +126,9 @@ absl::Status CheckCanRecord(const EnquiryState& state, bool closure_step);
 // provider-side advocacy steps (the referral's provider only, advocacy.h).
 // kPermissionDenied otherwise: "<what>: this enquiry is led by <lead>; <caller's agency> is not
 // the lead agency or the local authority responsible[, nor <also>]".
-absl::Status CheckLeadOrResponsible(const EnquiryState& state, const Caller& caller,
-                                    std::string_view what, std::string_view also = {});
+[[nodiscard]] absl::Status CheckLeadOrResponsible(const EnquiryState& state, const Caller& caller,
+                                                  std::string_view what,
+                                                  std::string_view also = {});
 
 // ---- Commands ----
 
@@ -254,19 +255,23 @@ struct CloseEnquiry {
 
 using Events = std::vector<events::v1::Event>;
 
-absl::StatusOr<Events> Decide(const EnquiryState& state, const AssignLead& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state, const AssignLead& cmd);
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordStrategyDiscussion& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const CompleteAction& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state, const CompleteAction& cmd);
 absl::StatusOr<Events> Decide(const EnquiryState& state, const ReviseDesiredOutcomes& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordCapacityAssessment& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const RecordCapacityAssessment& cmd);
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordBestInterestsDecision& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordRiskAssessment& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const RecordRiskAssessment& cmd);
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordProtectionPlan& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const ReviewProtectionPlan& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const ReviewProtectionPlan& cmd);
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordCoercionConcern& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordSpokenToAlone& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const RecordSpokenToAlone& cmd);
 absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordDutyOfCareDecision& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const ConcludeEnquiry& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state, const ConcludeEnquiry& cmd);
 absl::StatusOr<Events> Decide(const EnquiryState& state, const CloseEnquiry& cmd);
 
 // What recorded stands against ceasing at the adult's request ("children are at risk", ...),

@@ -152,22 +152,22 @@ struct LiftCaseRestriction {
 // Errors, for every Decide: kFailedPrecondition when a rule refuses (the message says what to
 // do), kPermissionDenied when the caller lacks the role the law gives the step, kNotFound
 // when the concern (or a named request) does not exist.
-absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
-                                                      const RaiseConcern& command);
-absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
-                                                      const TriageConcern& command);
-absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
-                                                      const RequestResearch& command);
-absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
-                                                      const AnswerResearch& command);
-absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
-                                                      const RecordReferrerFeedback& command);
-absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
-                                                      const RecordSharingConsent& command);
-absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
-                                                      const RestrictCase& command);
-absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
-                                                      const LiftCaseRestriction& command);
+[[nodiscard]] absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
+                                                                    const RaiseConcern& command);
+[[nodiscard]] absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
+                                                                    const TriageConcern& command);
+[[nodiscard]] absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
+                                                                    const RequestResearch& command);
+[[nodiscard]] absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
+                                                                    const AnswerResearch& command);
+[[nodiscard]] absl::StatusOr<std::vector<events::v1::Event>> Decide(
+    const ConcernState& state, const RecordReferrerFeedback& command);
+[[nodiscard]] absl::StatusOr<std::vector<events::v1::Event>> Decide(
+    const ConcernState& state, const RecordSharingConsent& command);
+[[nodiscard]] absl::StatusOr<std::vector<events::v1::Event>> Decide(const ConcernState& state,
+                                                                    const RestrictCase& command);
+[[nodiscard]] absl::StatusOr<std::vector<events::v1::Event>> Decide(
+    const ConcernState& state, const LiftCaseRestriction& command);
 
 // What a threshold decision writes: the concern's events, and for an enquiry route the
 // EnquiryOpened event of the new stream enquiry-<enquiry_id>.
@@ -175,8 +175,8 @@ struct ThresholdDecisionEvents {
   std::vector<events::v1::Event> concern_events;
   std::optional<events::v1::Event> enquiry_opened;
 };
-absl::StatusOr<ThresholdDecisionEvents> DecideThreshold(const ConcernState& state,
-                                                        const RecordThresholdDecision& command);
+[[nodiscard]] absl::StatusOr<ThresholdDecisionEvents> DecideThreshold(
+    const ConcernState& state, const RecordThresholdDecision& command);
 
 // The EnquiryOpened event for a concern whose decision opened an enquiry (state.decided with
 // an enquiry route): what DecideThreshold returns, rebuilt from the stream so that a retry

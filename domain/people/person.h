@@ -72,16 +72,16 @@ struct LinkConcern {
 
 // Errors: kFailedPrecondition for a refused rule (message says what to do), kNotFound when
 // the person or a named item does not exist.
-absl::StatusOr<std::vector<events::v1::Event>> Decide(const PersonState& state,
-                                                      const RegisterPerson& command);
-absl::StatusOr<std::vector<events::v1::Event>> Decide(const PersonState& state,
-                                                      const CorrectPersonDetails& command);
-absl::StatusOr<std::vector<events::v1::Event>> Decide(const PersonState& state,
-                                                      const RecordRepresentative& command);
+[[nodiscard]] absl::StatusOr<std::vector<events::v1::Event>> Decide(const PersonState& state,
+                                                                    const RegisterPerson& command);
+[[nodiscard]] absl::StatusOr<std::vector<events::v1::Event>> Decide(
+    const PersonState& state, const CorrectPersonDetails& command);
+[[nodiscard]] absl::StatusOr<std::vector<events::v1::Event>> Decide(
+    const PersonState& state, const RecordRepresentative& command);
 // Idempotent per concern: a concern already linked yields an EMPTY vector, which callers treat
 // as "nothing to do" (the existing episode is state.EpisodeOf(concern_id)).
-absl::StatusOr<std::vector<events::v1::Event>> Decide(const PersonState& state,
-                                                      const LinkConcern& command);
+[[nodiscard]] absl::StatusOr<std::vector<events::v1::Event>> Decide(const PersonState& state,
+                                                                    const LinkConcern& command);
 
 // The dotted paths of the fields that differ between `before` and `after`, in field order
 // ("address.postcode", "name.given", "identifiers"); a repeated field is one path.

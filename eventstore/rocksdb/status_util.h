@@ -9,7 +9,7 @@
 
 namespace eventstore_internal {
 
-inline absl::Status FromRocksDb(const rocksdb::Status& s, absl::string_view context) {
+[[nodiscard]] inline absl::Status FromRocksDb(const rocksdb::Status& s, absl::string_view context) {
   if (s.ok()) return absl::OkStatus();
   const std::string message = absl::StrCat(context, ": ", s.ToString());
   if (s.IsCorruption()) return absl::DataLossError(message);

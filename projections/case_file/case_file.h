@@ -43,17 +43,18 @@ class CaseFileProjection final : public Projection {
   explicit CaseFileProjection(CacheLimits limits);
 
   std::string_view name() const override { return kCaseFileName; }
-  absl::Status Apply(const eventstore::RecordedEvent& record, const events::v1::Event& event,
-                     Txn& txn) override;
-  absl::Status Flush(Txn& txn) override;
+  [[nodiscard]] absl::Status Apply(const eventstore::RecordedEvent& record,
+                                   const events::v1::Event& event, Txn& txn) override;
+  [[nodiscard]] absl::Status Flush(Txn& txn) override;
   void Reset() override;
 
  private:
   // The case file of `concern_id`, to be changed: from the cache, else read from the store,
   // else created empty.
-  absl::StatusOr<views::v1::CaseFile*> CaseFor(Txn& txn, const std::string& concern_id);
+  [[nodiscard]] absl::StatusOr<views::v1::CaseFile*> CaseFor(Txn& txn,
+                                                             const std::string& concern_id);
   // The concern an enquiry belongs to; "" when no decision or opening names it yet.
-  absl::StatusOr<std::string> ConcernOf(Txn& txn, const std::string& enquiry_id);
+  [[nodiscard]] absl::StatusOr<std::string> ConcernOf(Txn& txn, const std::string& enquiry_id);
   // Records the link (written in Flush when it changed).
   void LinkEnquiry(const std::string& enquiry_id, const std::string& concern_id);
 

@@ -85,8 +85,8 @@ class CaseLog {
   }
 
   // Folds the log into `store` (default: this log's store) from the projection's checkpoint.
-  absl::Status Fold(Projection& projection, int batch_size = 1000,
-                    eventstore::KvStore* store = nullptr) {
+  [[nodiscard]] absl::Status Fold(Projection& projection, int batch_size = 1000,
+                                  eventstore::KvStore* store = nullptr) {
     return CatchUp(*log_, store != nullptr ? *store : *store_, projection,
                    /*from_scratch=*/false, nullptr, batch_size);
   }

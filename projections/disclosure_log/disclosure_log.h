@@ -26,8 +26,8 @@ inline constexpr char kDisclosureLogName[] = "disclosure_log";
 class DisclosureLogProjection final : public Projection {
  public:
   std::string_view name() const override { return kDisclosureLogName; }
-  absl::Status Apply(const eventstore::RecordedEvent& record, const events::v1::Event& event,
-                     Txn& txn) override;
+  [[nodiscard]] absl::Status Apply(const eventstore::RecordedEvent& record,
+                                   const events::v1::Event& event, Txn& txn) override;
 };
 
 struct DisclosureQuery {

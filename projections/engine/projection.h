@@ -52,9 +52,9 @@ struct QuarantinedEvent {
 // Marks `status` as a failure of the read-model store (reading or parsing what a projection
 // stored), never the event's: the engine then retries instead of quarantining the event, because
 // skipping it would drop a good event (a damaged read model is repaired by a rebuild).
-absl::Status ReadModelError(absl::Status status);
+[[nodiscard]] absl::Status ReadModelError(absl::Status status);
 // kDataLoss for a stored read-model record at `key` that cannot be parsed (a ReadModelError).
-absl::Status ReadModelCorruptError(std::string_view key);
+[[nodiscard]] absl::Status ReadModelCorruptError(std::string_view key);
 // True when a fold failure is the event's own (see QuarantinedEvent): quarantine, not retry.
 bool IsPoisonedEvent(const absl::Status& status);
 
@@ -93,10 +93,10 @@ class Projection {
   // not use are ignored. kDataLoss or kInvalidArgument (unless a ReadModelError) rejects the
   // event as corrupt: the engine quarantines it and folds on. Any other error stops the
   // projection at its checkpoint (status shows it) and the batch is retried.
-  virtual absl::Status Apply(const eventstore::RecordedEvent& record,
-                             const events::v1::Event& event, Txn& txn) = 0;
+  [[nodiscard]] virtual absl::Status Apply(const eventstore::RecordedEvent& record,
+                                           const events::v1::Event& event, Txn& txn) = 0;
   // Called once per batch before it is written: write out anything cached during Apply.
-  virtual absl::Status Flush(Txn& txn) { return absl::OkStatus(); }
+  [[nodiscard]] virtual absl::Status Flush(Txn& txn) { return absl::OkStatus(); }
   // Forget any cached state: the projection is being dropped for a rebuild, or a batch failed
   // and will be folded again from the stored read model. A projection may keep decoded records
   // cached across batches (it is the only writer of its keys) as long as Reset drops them.

@@ -32,8 +32,8 @@ inline constexpr char kNotificationsName[] = "notifications";
 class NotificationsProjection final : public Projection {
  public:
   std::string_view name() const override { return kNotificationsName; }
-  absl::Status Apply(const eventstore::RecordedEvent& record, const events::v1::Event& event,
-                     Txn& txn) override;
+  [[nodiscard]] absl::Status Apply(const eventstore::RecordedEvent& record,
+                                   const events::v1::Event& event, Txn& txn) override;
 };
 
 struct NotificationQuery {

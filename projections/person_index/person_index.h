@@ -48,23 +48,25 @@ class PersonIndexProjection final : public Projection {
   explicit PersonIndexProjection(CacheLimits limits);
 
   std::string_view name() const override { return kPersonIndexName; }
-  absl::Status Apply(const eventstore::RecordedEvent& record, const events::v1::Event& event,
-                     Txn& txn) override;
-  absl::Status Flush(Txn& txn) override;
+  [[nodiscard]] absl::Status Apply(const eventstore::RecordedEvent& record,
+                                   const events::v1::Event& event, Txn& txn) override;
+  [[nodiscard]] absl::Status Flush(Txn& txn) override;
   void Reset() override;
 
  private:
   // The entry of `person_id`, to be changed: from the cache, else read from the store, else
   // created.
-  absl::StatusOr<views::v1::PersonEntry*> EntryFor(Txn& txn, const std::string& person_id);
+  [[nodiscard]] absl::StatusOr<views::v1::PersonEntry*> EntryFor(Txn& txn,
+                                                                 const std::string& person_id);
   // The concern/ and enquiry/ maps, through the cache; "" when unknown.
-  absl::StatusOr<std::string> Lookup(Txn& txn, const std::string& key);
+  [[nodiscard]] absl::StatusOr<std::string> Lookup(Txn& txn, const std::string& key);
   // Records a map entry (written in Flush when it changed).
   void Link(const std::string& key, const std::string& value);
   // Replaces the person's details, moving their identifier and name keys.
-  absl::Status SetDetails(Txn& txn, views::v1::PersonEntry& entry,
-                          const common::v1::AdultDetails& details);
-  absl::Status ApplyPersonEvent(const events::v1::Event& event, Txn& txn, int64_t position);
+  [[nodiscard]] absl::Status SetDetails(Txn& txn, views::v1::PersonEntry& entry,
+                                        const common::v1::AdultDetails& details);
+  [[nodiscard]] absl::Status ApplyPersonEvent(const events::v1::Event& event, Txn& txn,
+                                              int64_t position);
   absl::Status ApplyCaseEvent(const eventstore::RecordedEvent& record,
                               const events::v1::Event& event, Txn& txn);
 

@@ -30,8 +30,8 @@ class SacProjection final : public Projection {
   static constexpr std::string_view kName = "sac";
 
   std::string_view name() const override { return kName; }
-  absl::Status Apply(const eventstore::RecordedEvent& record, const events::v1::Event& event,
-                     Txn& txn) override;
+  [[nodiscard]] absl::Status Apply(const eventstore::RecordedEvent& record,
+                                   const events::v1::Event& event, Txn& txn) override;
 };
 
 // "2025-03-31T23:00:00.000000000Z": the instant in UTC, fixed width (years 1000-9999).

@@ -35,9 +35,9 @@ class WorklistsProjection final : public Projection {
   static constexpr std::string_view kName = "worklists";
 
   std::string_view name() const override { return kName; }
-  absl::Status Apply(const eventstore::RecordedEvent& record, const events::v1::Event& event,
-                     Txn& txn) override;
-  absl::Status Flush(Txn& txn) override;
+  [[nodiscard]] absl::Status Apply(const eventstore::RecordedEvent& record,
+                                   const events::v1::Event& event, Txn& txn) override;
+  [[nodiscard]] absl::Status Flush(Txn& txn) override;
   void Reset() override;
 
  private:
@@ -50,12 +50,13 @@ class WorklistsProjection final : public Projection {
     std::vector<std::string> loaded_keys;
   };
 
-  absl::StatusOr<Cached<views::v1::WorklistConcern>*> Concern(Txn& txn, const std::string& id);
+  [[nodiscard]] absl::StatusOr<Cached<views::v1::WorklistConcern>*> Concern(Txn& txn,
+                                                                            const std::string& id);
   absl::StatusOr<Cached<views::v1::WorklistEnquiry>*> Enquiry(Txn& txn, const std::string& id);
-  absl::Status ApplyConcernEvent(const std::string& concern_id, const events::v1::Event& event,
-                                 Txn& txn);
-  absl::Status ApplyEnquiryEvent(const std::string& enquiry_id, const events::v1::Event& event,
-                                 Txn& txn);
+  [[nodiscard]] absl::Status ApplyConcernEvent(const std::string& concern_id,
+                                               const events::v1::Event& event, Txn& txn);
+  [[nodiscard]] absl::Status ApplyEnquiryEvent(const std::string& enquiry_id,
+                                               const events::v1::Event& event, Txn& txn);
 
   void ClearCache();
 

@@ -19,13 +19,13 @@ class Authenticator {
   virtual ~Authenticator() = default;
   // Identifies the caller of `context`. kUnauthenticated when it cannot (no credentials, an
   // agency not in the partnership, no user, an unknown role).
-  virtual absl::StatusOr<domain::Caller> Authenticate(
+  [[nodiscard]] virtual absl::StatusOr<domain::Caller> Authenticate(
       const grpc::ServerContextBase& context) const = 0;
 };
 
 // The role named as in tokens and metadata ("mash_triage" -> ROLE_MASH_TRIAGE; lower case);
 // kUnauthenticated "unknown role '<name>'" otherwise.
-absl::StatusOr<common::v1::Role> RoleFromName(const std::string& name);
+[[nodiscard]] absl::StatusOr<common::v1::Role> RoleFromName(const std::string& name);
 
 // Development only: trusts the request metadata
 //   x-hub-agency: an agency id of the partnership (its kind comes from the partnership)

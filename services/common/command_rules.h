@@ -40,9 +40,9 @@ inline constexpr uint32_t kAnyParty = ~0u;
 
 // Authenticate, then AuthorizeCall: what a handler that needs only the caller's identity and
 // the table does first. A null `authenticator` refuses (kUnauthenticated): deny by default.
-absl::StatusOr<domain::Caller> AuthorizeCaller(const Authenticator* authenticator,
-                                               const grpc::ServerContextBase& context,
-                                               std::string_view method);
+[[nodiscard]] absl::StatusOr<domain::Caller> AuthorizeCaller(const Authenticator* authenticator,
+                                                             const grpc::ServerContextBase& context,
+                                                             std::string_view method);
 
 // The roles allowed for `method`; empty if it has no rule (it is then always refused).
 std::vector<common::v1::Role> RolesFor(std::string_view method);

@@ -45,9 +45,9 @@ class CallerIdentifier {
   // With a token ("Bearer <jwt>"), the caller is the token's practitioner, whose agency must
   // be the certificate's; without, the agency's system with its configured system roles.
   // kUnauthenticated with the reason otherwise.
-  absl::StatusOr<domain::Caller> Identify(std::string_view peer_cert_pem,
-                                          std::string_view peer_chain_pem,
-                                          std::string_view authorization) const;
+  [[nodiscard]] absl::StatusOr<domain::Caller> Identify(std::string_view peer_cert_pem,
+                                                        std::string_view peer_chain_pem,
+                                                        std::string_view authorization) const;
 
  private:
   const identity::AccessPolicy& access_;

@@ -49,35 +49,35 @@ class AdvocacyService final : public api::v1::Advocacy::Service {
                                api::v1::GetAdvocacyDutyResponse* response) override;
 
  private:
-  absl::Status AssessSubstantialDifficultyImpl(
+  [[nodiscard]] absl::Status AssessSubstantialDifficultyImpl(
       const grpc::ServerContextBase& context,
       const api::v1::AssessSubstantialDifficultyRequest& request,
       api::v1::AdvocacyResponse& response);
-  absl::Status AssessAppropriateIndividualImpl(
+  [[nodiscard]] absl::Status AssessAppropriateIndividualImpl(
       const grpc::ServerContextBase& context,
       const api::v1::AssessAppropriateIndividualRequest& request,
       api::v1::AdvocacyResponse& response);
-  absl::Status RecordAdvocacyExceptionsImpl(const grpc::ServerContextBase& context,
-                                            const api::v1::RecordAdvocacyExceptionsRequest& request,
-                                            api::v1::AdvocacyResponse& response);
-  absl::Status ReferForAdvocacyImpl(const grpc::ServerContextBase& context,
-                                    const api::v1::ReferForAdvocacyRequest& request,
-                                    api::v1::ReferForAdvocacyResponse& response);
-  absl::Status AcceptAdvocacyReferralImpl(const grpc::ServerContextBase& context,
-                                          const api::v1::AcceptAdvocacyReferralRequest& request,
-                                          api::v1::AdvocacyResponse& response);
-  absl::Status DeclineAdvocacyReferralImpl(const grpc::ServerContextBase& context,
-                                           const api::v1::DeclineAdvocacyReferralRequest& request,
-                                           api::v1::AdvocacyResponse& response);
-  absl::Status AllocateAdvocateImpl(const grpc::ServerContextBase& context,
-                                    const api::v1::AllocateAdvocateRequest& request,
-                                    api::v1::AdvocacyResponse& response);
-  absl::Status RecordAdvocateViewsImpl(const grpc::ServerContextBase& context,
-                                       const api::v1::RecordAdvocateViewsRequest& request,
-                                       api::v1::AdvocacyResponse& response);
-  absl::Status GetAdvocacyDutyImpl(const grpc::ServerContextBase& context,
-                                   const api::v1::GetAdvocacyDutyRequest& request,
-                                   api::v1::GetAdvocacyDutyResponse& response);
+  [[nodiscard]] absl::Status RecordAdvocacyExceptionsImpl(
+      const grpc::ServerContextBase& context,
+      const api::v1::RecordAdvocacyExceptionsRequest& request, api::v1::AdvocacyResponse& response);
+  [[nodiscard]] absl::Status ReferForAdvocacyImpl(const grpc::ServerContextBase& context,
+                                                  const api::v1::ReferForAdvocacyRequest& request,
+                                                  api::v1::ReferForAdvocacyResponse& response);
+  [[nodiscard]] absl::Status AcceptAdvocacyReferralImpl(
+      const grpc::ServerContextBase& context, const api::v1::AcceptAdvocacyReferralRequest& request,
+      api::v1::AdvocacyResponse& response);
+  [[nodiscard]] absl::Status DeclineAdvocacyReferralImpl(
+      const grpc::ServerContextBase& context,
+      const api::v1::DeclineAdvocacyReferralRequest& request, api::v1::AdvocacyResponse& response);
+  [[nodiscard]] absl::Status AllocateAdvocateImpl(const grpc::ServerContextBase& context,
+                                                  const api::v1::AllocateAdvocateRequest& request,
+                                                  api::v1::AdvocacyResponse& response);
+  [[nodiscard]] absl::Status RecordAdvocateViewsImpl(
+      const grpc::ServerContextBase& context, const api::v1::RecordAdvocateViewsRequest& request,
+      api::v1::AdvocacyResponse& response);
+  [[nodiscard]] absl::Status GetAdvocacyDutyImpl(const grpc::ServerContextBase& context,
+                                                 const api::v1::GetAdvocacyDutyRequest& request,
+                                                 api::v1::GetAdvocacyDutyResponse& response);
 
   const ServiceDeps deps_;
   CaseStore store_;

@@ -41,10 +41,9 @@ struct EnquiryCommandRun {
 // expected version; the domain's refusals unchanged. With `want_state`, the state after the
 // command is folded too (for a retry: as the original command left it).
 template <typename Request>
-absl::StatusOr<EnquiryCommandRun> RunEnquiryCommand(const ServiceDeps& deps, CaseStore& store,
-                                                    const grpc::ServerContextBase& context,
-                                                    std::string_view method, const Request& request,
-                                                    bool want_state = false) {
+[[nodiscard]] absl::StatusOr<EnquiryCommandRun> RunEnquiryCommand(
+    const ServiceDeps& deps, CaseStore& store, const grpc::ServerContextBase& context,
+    std::string_view method, const Request& request, bool want_state = false) {
   HUB_ASSIGN_OR_RETURN(domain::Caller caller, deps.authenticator.Authenticate(context));
   HUB_RETURN_IF_ERROR(AuthorizeCall(caller, method));
   HUB_ASSIGN_OR_RETURN(auto translated,

@@ -64,49 +64,52 @@ class EnquiryService final : public api::v1::Enquiry::Service {
                             api::v1::CloseEnquiryResponse* response) override;
 
  private:
-  absl::Status AssignLeadImpl(const grpc::ServerContextBase& context,
-                              const api::v1::AssignLeadRequest& request,
-                              api::v1::AssignLeadResponse& response);
-  absl::Status RecordStrategyDiscussionImpl(const grpc::ServerContextBase& context,
-                                            const api::v1::RecordStrategyDiscussionRequest& request,
-                                            api::v1::RecordStrategyDiscussionResponse& response);
-  absl::Status CompleteActionImpl(const grpc::ServerContextBase& context,
-                                  const api::v1::CompleteActionRequest& request,
-                                  api::v1::CompleteActionResponse& response);
-  absl::Status ReviseDesiredOutcomesImpl(const grpc::ServerContextBase& context,
-                                         const api::v1::ReviseDesiredOutcomesRequest& request,
-                                         api::v1::ReviseDesiredOutcomesResponse& response);
-  absl::Status RecordCapacityAssessmentImpl(const grpc::ServerContextBase& context,
-                                            const api::v1::RecordCapacityAssessmentRequest& request,
-                                            api::v1::RecordCapacityAssessmentResponse& response);
-  absl::Status RecordBestInterestsDecisionImpl(
+  [[nodiscard]] absl::Status AssignLeadImpl(const grpc::ServerContextBase& context,
+                                            const api::v1::AssignLeadRequest& request,
+                                            api::v1::AssignLeadResponse& response);
+  [[nodiscard]] absl::Status RecordStrategyDiscussionImpl(
+      const grpc::ServerContextBase& context,
+      const api::v1::RecordStrategyDiscussionRequest& request,
+      api::v1::RecordStrategyDiscussionResponse& response);
+  [[nodiscard]] absl::Status CompleteActionImpl(const grpc::ServerContextBase& context,
+                                                const api::v1::CompleteActionRequest& request,
+                                                api::v1::CompleteActionResponse& response);
+  [[nodiscard]] absl::Status ReviseDesiredOutcomesImpl(
+      const grpc::ServerContextBase& context, const api::v1::ReviseDesiredOutcomesRequest& request,
+      api::v1::ReviseDesiredOutcomesResponse& response);
+  [[nodiscard]] absl::Status RecordCapacityAssessmentImpl(
+      const grpc::ServerContextBase& context,
+      const api::v1::RecordCapacityAssessmentRequest& request,
+      api::v1::RecordCapacityAssessmentResponse& response);
+  [[nodiscard]] absl::Status RecordBestInterestsDecisionImpl(
       const grpc::ServerContextBase& context,
       const api::v1::RecordBestInterestsDecisionRequest& request,
       api::v1::RecordBestInterestsDecisionResponse& response);
-  absl::Status RecordRiskAssessmentImpl(const grpc::ServerContextBase& context,
-                                        const api::v1::RecordRiskAssessmentRequest& request,
-                                        api::v1::RecordRiskAssessmentResponse& response);
-  absl::Status RecordProtectionPlanImpl(const grpc::ServerContextBase& context,
-                                        const api::v1::RecordProtectionPlanRequest& request,
-                                        api::v1::RecordProtectionPlanResponse& response);
-  absl::Status ReviewProtectionPlanImpl(const grpc::ServerContextBase& context,
-                                        const api::v1::ReviewProtectionPlanRequest& request,
-                                        api::v1::ReviewProtectionPlanResponse& response);
-  absl::Status RecordCoercionConcernImpl(const grpc::ServerContextBase& context,
-                                         const api::v1::RecordCoercionConcernRequest& request,
-                                         api::v1::RecordCoercionConcernResponse& response);
-  absl::Status RecordSpokenToAloneImpl(const grpc::ServerContextBase& context,
-                                       const api::v1::RecordSpokenToAloneRequest& request,
-                                       api::v1::RecordSpokenToAloneResponse& response);
-  absl::Status RecordDutyOfCareDecisionImpl(const grpc::ServerContextBase& context,
-                                            const api::v1::RecordDutyOfCareDecisionRequest& request,
-                                            api::v1::RecordDutyOfCareDecisionResponse& response);
-  absl::Status ConcludeEnquiryImpl(const grpc::ServerContextBase& context,
-                                   const api::v1::ConcludeEnquiryRequest& request,
-                                   api::v1::ConcludeEnquiryResponse& response);
-  absl::Status CloseEnquiryImpl(const grpc::ServerContextBase& context,
-                                const api::v1::CloseEnquiryRequest& request,
-                                api::v1::CloseEnquiryResponse& response);
+  [[nodiscard]] absl::Status RecordRiskAssessmentImpl(
+      const grpc::ServerContextBase& context, const api::v1::RecordRiskAssessmentRequest& request,
+      api::v1::RecordRiskAssessmentResponse& response);
+  [[nodiscard]] absl::Status RecordProtectionPlanImpl(
+      const grpc::ServerContextBase& context, const api::v1::RecordProtectionPlanRequest& request,
+      api::v1::RecordProtectionPlanResponse& response);
+  [[nodiscard]] absl::Status ReviewProtectionPlanImpl(
+      const grpc::ServerContextBase& context, const api::v1::ReviewProtectionPlanRequest& request,
+      api::v1::ReviewProtectionPlanResponse& response);
+  [[nodiscard]] absl::Status RecordCoercionConcernImpl(
+      const grpc::ServerContextBase& context, const api::v1::RecordCoercionConcernRequest& request,
+      api::v1::RecordCoercionConcernResponse& response);
+  [[nodiscard]] absl::Status RecordSpokenToAloneImpl(
+      const grpc::ServerContextBase& context, const api::v1::RecordSpokenToAloneRequest& request,
+      api::v1::RecordSpokenToAloneResponse& response);
+  [[nodiscard]] absl::Status RecordDutyOfCareDecisionImpl(
+      const grpc::ServerContextBase& context,
+      const api::v1::RecordDutyOfCareDecisionRequest& request,
+      api::v1::RecordDutyOfCareDecisionResponse& response);
+  [[nodiscard]] absl::Status ConcludeEnquiryImpl(const grpc::ServerContextBase& context,
+                                                 const api::v1::ConcludeEnquiryRequest& request,
+                                                 api::v1::ConcludeEnquiryResponse& response);
+  [[nodiscard]] absl::Status CloseEnquiryImpl(const grpc::ServerContextBase& context,
+                                              const api::v1::CloseEnquiryRequest& request,
+                                              api::v1::CloseEnquiryResponse& response);
 
   const ServiceDeps deps_;
   CaseStore store_;

@@ -37,72 +37,72 @@ struct EnquiryCommand {
 
 // Each validates `request` and builds the domain command for `caller` at `now`.
 // Enquiry
-absl::StatusOr<EnquiryCommand<domain::enquiry::AssignLead>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::AssignLead>> FromProto(
     const api::v1::AssignLeadRequest& request, const domain::Caller& caller, absl::Time now,
     const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::RecordStrategyDiscussion>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::RecordStrategyDiscussion>> FromProto(
     const api::v1::RecordStrategyDiscussionRequest& request, const domain::Caller& caller,
     absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::CompleteAction>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::CompleteAction>> FromProto(
     const api::v1::CompleteActionRequest& request, const domain::Caller& caller, absl::Time now,
     const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::ReviseDesiredOutcomes>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::ReviseDesiredOutcomes>> FromProto(
     const api::v1::ReviseDesiredOutcomesRequest& request, const domain::Caller& caller,
     absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::RecordCapacityAssessment>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::RecordCapacityAssessment>> FromProto(
     const api::v1::RecordCapacityAssessmentRequest& request, const domain::Caller& caller,
     absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::RecordBestInterestsDecision>> FromProto(
-    const api::v1::RecordBestInterestsDecisionRequest& request, const domain::Caller& caller,
-    absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::RecordRiskAssessment>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::RecordBestInterestsDecision>>
+FromProto(const api::v1::RecordBestInterestsDecisionRequest& request, const domain::Caller& caller,
+          absl::Time now, const config::Partnership& partnership);
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::RecordRiskAssessment>> FromProto(
     const api::v1::RecordRiskAssessmentRequest& request, const domain::Caller& caller,
     absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::RecordProtectionPlan>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::RecordProtectionPlan>> FromProto(
     const api::v1::RecordProtectionPlanRequest& request, const domain::Caller& caller,
     absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::ReviewProtectionPlan>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::ReviewProtectionPlan>> FromProto(
     const api::v1::ReviewProtectionPlanRequest& request, const domain::Caller& caller,
     absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::RecordCoercionConcern>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::RecordCoercionConcern>> FromProto(
     const api::v1::RecordCoercionConcernRequest& request, const domain::Caller& caller,
     absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::RecordSpokenToAlone>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::RecordSpokenToAlone>> FromProto(
     const api::v1::RecordSpokenToAloneRequest& request, const domain::Caller& caller,
     absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::RecordDutyOfCareDecision>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::RecordDutyOfCareDecision>> FromProto(
     const api::v1::RecordDutyOfCareDecisionRequest& request, const domain::Caller& caller,
     absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::ConcludeEnquiry>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::ConcludeEnquiry>> FromProto(
     const api::v1::ConcludeEnquiryRequest& request, const domain::Caller& caller, absl::Time now,
     const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::CloseEnquiry>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::CloseEnquiry>> FromProto(
     const api::v1::CloseEnquiryRequest& request, const domain::Caller& caller, absl::Time now,
     const config::Partnership& partnership);
 
 // Advocacy
-absl::StatusOr<EnquiryCommand<domain::enquiry::AssessSubstantialDifficulty>> FromProto(
-    const api::v1::AssessSubstantialDifficultyRequest& request, const domain::Caller& caller,
-    absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::AssessAppropriateIndividual>> FromProto(
-    const api::v1::AssessAppropriateIndividualRequest& request, const domain::Caller& caller,
-    absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::RecordAdvocacyExceptions>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::AssessSubstantialDifficulty>>
+FromProto(const api::v1::AssessSubstantialDifficultyRequest& request, const domain::Caller& caller,
+          absl::Time now, const config::Partnership& partnership);
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::AssessAppropriateIndividual>>
+FromProto(const api::v1::AssessAppropriateIndividualRequest& request, const domain::Caller& caller,
+          absl::Time now, const config::Partnership& partnership);
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::RecordAdvocacyExceptions>> FromProto(
     const api::v1::RecordAdvocacyExceptionsRequest& request, const domain::Caller& caller,
     absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::ReferForAdvocacy>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::ReferForAdvocacy>> FromProto(
     const api::v1::ReferForAdvocacyRequest& request, const domain::Caller& caller, absl::Time now,
     const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::AcceptAdvocacyReferral>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::AcceptAdvocacyReferral>> FromProto(
     const api::v1::AcceptAdvocacyReferralRequest& request, const domain::Caller& caller,
     absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::DeclineAdvocacyReferral>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::DeclineAdvocacyReferral>> FromProto(
     const api::v1::DeclineAdvocacyReferralRequest& request, const domain::Caller& caller,
     absl::Time now, const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::AllocateAdvocate>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::AllocateAdvocate>> FromProto(
     const api::v1::AllocateAdvocateRequest& request, const domain::Caller& caller, absl::Time now,
     const config::Partnership& partnership);
-absl::StatusOr<EnquiryCommand<domain::enquiry::RecordAdvocateViews>> FromProto(
+[[nodiscard]] absl::StatusOr<EnquiryCommand<domain::enquiry::RecordAdvocateViews>> FromProto(
     const api::v1::RecordAdvocateViewsRequest& request, const domain::Caller& caller,
     absl::Time now, const config::Partnership& partnership);
 

@@ -76,14 +76,15 @@ class EventStoreService final : public api::v1::EventStore::CallbackService {
 
  private:
   // The caller, if they may call EventStore/`method`.
-  absl::StatusOr<domain::Caller> Allowed(const grpc::ServerContextBase& context,
-                                         const char* method) const;
+  [[nodiscard]] absl::StatusOr<domain::Caller> Allowed(const grpc::ServerContextBase& context,
+                                                       const char* method) const;
   // Appends `access` as `caller`'s RawLogAccessed record, then runs `answer` on the task
   // runner (never on a log thread) with OK, or with the status to answer when the record
   // could not be written (the read must then hand out nothing).
   void RecordThen(const domain::Caller& caller, events::v1::RawLogAccessed access,
                   absl::Time deadline, absl::AnyInvocable<void(absl::Status) &&> answer);
-  absl::Status ReadStreamImpl(const ReadStreamQuery& query, api::v1::ReadStreamResponse& response);
+  [[nodiscard]] absl::Status ReadStreamImpl(const ReadStreamQuery& query,
+                                            api::v1::ReadStreamResponse& response);
   absl::Status ReadAllImpl(const eventstore::ReadAllOptions& options,
                            api::v1::ReadAllResponse& response);
 

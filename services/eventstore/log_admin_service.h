@@ -48,7 +48,8 @@ class LogAdminService final : public api::v1::LogAdmin::Service {
                       api::v1::BackupResponse* response) override;
 
  private:
-  absl::Status VerifyImpl(const api::v1::VerifyRequest& request, api::v1::VerifyResponse& response);
+  [[nodiscard]] absl::Status VerifyImpl(const api::v1::VerifyRequest& request,
+                                        api::v1::VerifyResponse& response);
   absl::Status BackupImpl(const domain::Caller& caller, const api::v1::BackupRequest& request,
                           api::v1::BackupResponse& response);
 

@@ -31,11 +31,12 @@ eventstore::AppendRequest RawAccessAppend(const domain::Caller& caller, absl::Ti
 
 // The status to answer when the audit record could not be written: UNAVAILABLE, saying that
 // nothing was handed out, with the log's reason.
-absl::Status RawAccessNotRecorded(const absl::Status& append_status);
+[[nodiscard]] absl::Status RawAccessNotRecorded(const absl::Status& append_status);
 
 // Appends the record (RawAccessAppend) and waits until it is durable. OK with the position of
 // the record, or RawAccessNotRecorded's status: the caller must then hand out nothing.
-absl::StatusOr<int64_t> RecordRawAccess(eventstore::EventLog& log, const domain::Caller& caller,
-                                        absl::Time now, events::v1::RawLogAccessed access);
+[[nodiscard]] absl::StatusOr<int64_t> RecordRawAccess(eventstore::EventLog& log,
+                                                      const domain::Caller& caller, absl::Time now,
+                                                      events::v1::RawLogAccessed access);
 
 }  // namespace hub::services

@@ -28,7 +28,7 @@ inline constexpr size_t kMaxReadResponseBytes = 3 << 20;
 
 // Returns the log request for `request`, carrying `deadline`, or INVALID_ARGUMENT naming the
 // first bad field (checked against `limits`, the same limits the log enforces).
-absl::StatusOr<eventstore::AppendRequest> AppendRequestFromProto(
+[[nodiscard]] absl::StatusOr<eventstore::AppendRequest> AppendRequestFromProto(
     const api::v1::AppendRequest& request, absl::Time deadline, const eventstore::Limits& limits);
 void AppendResultToProto(const eventstore::AppendResult& result, api::v1::AppendResponse* out);
 
@@ -37,8 +37,8 @@ struct ReadStreamQuery {
   eventstore::ReadStreamOptions options;
 };
 // INVALID_ARGUMENT for a bad stream name, limit, from_version or reason.
-absl::StatusOr<ReadStreamQuery> ReadStreamQueryFromProto(const api::v1::ReadStreamRequest& request,
-                                                         const eventstore::Limits& limits);
+[[nodiscard]] absl::StatusOr<ReadStreamQuery> ReadStreamQueryFromProto(
+    const api::v1::ReadStreamRequest& request, const eventstore::Limits& limits);
 // Fills `out` with at most `max_bytes` of events (at least one); if events are left out,
 // end_of_stream is false and the caller continues after the last event returned.
 void ReadStreamResultToProto(const eventstore::ReadStreamResult& result, size_t max_bytes,
@@ -46,7 +46,7 @@ void ReadStreamResultToProto(const eventstore::ReadStreamResult& result, size_t 
 
 // INVALID_ARGUMENT for a negative from_position, a bad limit, an over-long filter or a bad
 // reason.
-absl::StatusOr<eventstore::ReadAllOptions> ReadAllOptionsFromProto(
+[[nodiscard]] absl::StatusOr<eventstore::ReadAllOptions> ReadAllOptionsFromProto(
     const api::v1::ReadAllRequest& request, absl::Time deadline, const eventstore::Limits& limits);
 // Fills `out` with at most `max_bytes` of events (at least one); if events are left out,
 // next_position is the first of them and end_of_log is false.
@@ -58,11 +58,11 @@ struct SubscribeQuery {
   eventstore::Subscription::Filter filter;
 };
 // INVALID_ARGUMENT for a negative from_position, an over-long filter or a bad reason.
-absl::StatusOr<SubscribeQuery> SubscribeQueryFromProto(const api::v1::SubscribeRequest& request,
-                                                       const eventstore::Limits& limits);
+[[nodiscard]] absl::StatusOr<SubscribeQuery> SubscribeQueryFromProto(
+    const api::v1::SubscribeRequest& request, const eventstore::Limits& limits);
 
 // INVALID_ARGUMENT for a negative expected_position or a link that is not 64 hex digits.
-absl::StatusOr<eventstore::VerifyOptions> VerifyOptionsFromProto(
+[[nodiscard]] absl::StatusOr<eventstore::VerifyOptions> VerifyOptionsFromProto(
     const api::v1::VerifyRequest& request);
 
 // Returns the checkpoint directory inside `backup_dir` (an absolute, normalised path without
@@ -71,8 +71,8 @@ absl::StatusOr<eventstore::VerifyOptions> VerifyOptionsFromProto(
 // normalised, such a name directly inside `backup_dir`. INVALID_ARGUMENT "directory: ..."
 // otherwise (empty, "..", a relative path, a path elsewhere), or for a bad reason;
 // FAILED_PRECONDITION when `backup_dir` is empty (backups are not configured).
-absl::StatusOr<std::string> BackupDirectoryFromProto(const api::v1::BackupRequest& request,
-                                                     const std::string& backup_dir);
+[[nodiscard]] absl::StatusOr<std::string> BackupDirectoryFromProto(
+    const api::v1::BackupRequest& request, const std::string& backup_dir);
 
 // PERMISSION_DENIED unless `request` may be appended through the raw EventStore: no event may
 // be of a hub event type (domain::IsHubEventType) and the stream may not be one of the hub's

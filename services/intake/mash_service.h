@@ -50,30 +50,31 @@ class MashService final : public api::v1::Mash::Service {
                                    api::v1::LiftCaseRestrictionResponse* response) override;
 
  private:
-  absl::Status TriageConcernImpl(const grpc::ServerContextBase& context,
-                                 const api::v1::TriageConcernRequest& request,
-                                 api::v1::TriageConcernResponse& response);
-  absl::Status RequestResearchImpl(const grpc::ServerContextBase& context,
-                                   const api::v1::RequestResearchRequest& request,
-                                   api::v1::RequestResearchResponse& response);
-  absl::Status AnswerResearchImpl(const grpc::ServerContextBase& context,
-                                  const api::v1::AnswerResearchRequest& request,
-                                  api::v1::AnswerResearchResponse& response);
-  absl::Status RecordThresholdDecisionImpl(const grpc::ServerContextBase& context,
-                                           const api::v1::RecordThresholdDecisionRequest& request,
-                                           api::v1::RecordThresholdDecisionResponse& response);
-  absl::Status RecordSharingConsentImpl(const grpc::ServerContextBase& context,
-                                        const api::v1::RecordSharingConsentRequest& request,
-                                        api::v1::RecordSharingConsentResponse& response);
-  absl::Status RecordReferrerFeedbackImpl(const grpc::ServerContextBase& context,
-                                          const api::v1::RecordReferrerFeedbackRequest& request,
-                                          api::v1::RecordReferrerFeedbackResponse& response);
-  absl::Status RestrictCaseImpl(const grpc::ServerContextBase& context,
-                                const api::v1::RestrictCaseRequest& request,
-                                api::v1::RestrictCaseResponse& response);
-  absl::Status LiftCaseRestrictionImpl(const grpc::ServerContextBase& context,
-                                       const api::v1::LiftCaseRestrictionRequest& request,
-                                       api::v1::LiftCaseRestrictionResponse& response);
+  [[nodiscard]] absl::Status TriageConcernImpl(const grpc::ServerContextBase& context,
+                                               const api::v1::TriageConcernRequest& request,
+                                               api::v1::TriageConcernResponse& response);
+  [[nodiscard]] absl::Status RequestResearchImpl(const grpc::ServerContextBase& context,
+                                                 const api::v1::RequestResearchRequest& request,
+                                                 api::v1::RequestResearchResponse& response);
+  [[nodiscard]] absl::Status AnswerResearchImpl(const grpc::ServerContextBase& context,
+                                                const api::v1::AnswerResearchRequest& request,
+                                                api::v1::AnswerResearchResponse& response);
+  [[nodiscard]] absl::Status RecordThresholdDecisionImpl(
+      const grpc::ServerContextBase& context,
+      const api::v1::RecordThresholdDecisionRequest& request,
+      api::v1::RecordThresholdDecisionResponse& response);
+  [[nodiscard]] absl::Status RecordSharingConsentImpl(
+      const grpc::ServerContextBase& context, const api::v1::RecordSharingConsentRequest& request,
+      api::v1::RecordSharingConsentResponse& response);
+  [[nodiscard]] absl::Status RecordReferrerFeedbackImpl(
+      const grpc::ServerContextBase& context, const api::v1::RecordReferrerFeedbackRequest& request,
+      api::v1::RecordReferrerFeedbackResponse& response);
+  [[nodiscard]] absl::Status RestrictCaseImpl(const grpc::ServerContextBase& context,
+                                              const api::v1::RestrictCaseRequest& request,
+                                              api::v1::RestrictCaseResponse& response);
+  [[nodiscard]] absl::Status LiftCaseRestrictionImpl(
+      const grpc::ServerContextBase& context, const api::v1::LiftCaseRestrictionRequest& request,
+      api::v1::LiftCaseRestrictionResponse& response);
 
   const ServiceDeps deps_;
   CaseStore store_;

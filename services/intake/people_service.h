@@ -83,15 +83,15 @@ class PeopleService final : public api::v1::People::Service {
                                     api::v1::RecordRepresentativeResponse* response) override;
 
  private:
-  absl::Status RegisterPersonImpl(const grpc::ServerContextBase& context,
-                                  const api::v1::RegisterPersonRequest& request,
-                                  api::v1::RegisterPersonResponse& response);
-  absl::Status CorrectPersonDetailsImpl(const grpc::ServerContextBase& context,
-                                        const api::v1::CorrectPersonDetailsRequest& request,
-                                        api::v1::CorrectPersonDetailsResponse& response);
-  absl::Status RecordRepresentativeImpl(const grpc::ServerContextBase& context,
-                                        const api::v1::RecordRepresentativeRequest& request,
-                                        api::v1::RecordRepresentativeResponse& response);
+  [[nodiscard]] absl::Status RegisterPersonImpl(const grpc::ServerContextBase& context,
+                                                const api::v1::RegisterPersonRequest& request,
+                                                api::v1::RegisterPersonResponse& response);
+  [[nodiscard]] absl::Status CorrectPersonDetailsImpl(
+      const grpc::ServerContextBase& context, const api::v1::CorrectPersonDetailsRequest& request,
+      api::v1::CorrectPersonDetailsResponse& response);
+  [[nodiscard]] absl::Status RecordRepresentativeImpl(
+      const grpc::ServerContextBase& context, const api::v1::RecordRepresentativeRequest& request,
+      api::v1::RecordRepresentativeResponse& response);
 
   const ServiceDeps deps_;
   CaseStore store_;

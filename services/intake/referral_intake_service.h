@@ -24,9 +24,9 @@ class ReferralIntakeService final : public api::v1::ReferralIntake::Service {
                             api::v1::RaiseConcernResponse* response) override;
 
  private:
-  absl::Status RaiseConcernImpl(const grpc::ServerContextBase& context,
-                                const api::v1::RaiseConcernRequest& request,
-                                api::v1::RaiseConcernResponse& response);
+  [[nodiscard]] absl::Status RaiseConcernImpl(const grpc::ServerContextBase& context,
+                                              const api::v1::RaiseConcernRequest& request,
+                                              api::v1::RaiseConcernResponse& response);
 
   const ServiceDeps deps_;
   CaseStore store_;

@@ -48,7 +48,7 @@ struct IntakeStreamCommand {
 // ---- People ----
 
 // person_id is left empty: the service chooses it by deterministic linking.
-absl::StatusOr<domain::people::RegisterPerson> RegisterPersonFromProto(
+[[nodiscard]] absl::StatusOr<domain::people::RegisterPerson> RegisterPersonFromProto(
     const domain::Caller& caller, const api::v1::RegisterPersonRequest& request, absl::Time now);
 absl::StatusOr<IntakeStreamCommand<domain::people::CorrectPersonDetails>>
 CorrectPersonDetailsFromProto(const domain::Caller& caller,
@@ -62,19 +62,22 @@ RecordRepresentativeFromProto(const domain::Caller& caller,
 // The concern as requested. For a known person, command.person_id is set and command.adult is
 // empty; for a described adult, command.adult is set and command.person_id empty. The service
 // fills in concern_id, the person, episode, history and the host authority.
-absl::StatusOr<domain::intake::RaiseConcern> RaiseConcernFromProto(
+[[nodiscard]] absl::StatusOr<domain::intake::RaiseConcern> RaiseConcernFromProto(
     const domain::Caller& caller, const api::v1::RaiseConcernRequest& request, absl::Time now);
 
 // ---- Mash ----
 
 // calendar and timescales are left for the service to fill from the partnership.
-absl::StatusOr<IntakeStreamCommand<domain::intake::TriageConcern>> TriageConcernFromProto(
-    const domain::Caller& caller, const api::v1::TriageConcernRequest& request, absl::Time now);
+[[nodiscard]] absl::StatusOr<IntakeStreamCommand<domain::intake::TriageConcern>>
+TriageConcernFromProto(const domain::Caller& caller, const api::v1::TriageConcernRequest& request,
+                       absl::Time now);
 // agency_kind is left for the service to resolve from the partnership.
-absl::StatusOr<IntakeStreamCommand<domain::intake::RequestResearch>> RequestResearchFromProto(
-    const domain::Caller& caller, const api::v1::RequestResearchRequest& request, absl::Time now);
-absl::StatusOr<IntakeStreamCommand<domain::intake::AnswerResearch>> AnswerResearchFromProto(
-    const domain::Caller& caller, const api::v1::AnswerResearchRequest& request, absl::Time now);
+[[nodiscard]] absl::StatusOr<IntakeStreamCommand<domain::intake::RequestResearch>>
+RequestResearchFromProto(const domain::Caller& caller,
+                         const api::v1::RequestResearchRequest& request, absl::Time now);
+[[nodiscard]] absl::StatusOr<IntakeStreamCommand<domain::intake::AnswerResearch>>
+AnswerResearchFromProto(const domain::Caller& caller, const api::v1::AnswerResearchRequest& request,
+                        absl::Time now);
 // enquiry_id is left for the service to derive.
 absl::StatusOr<IntakeStreamCommand<domain::intake::RecordThresholdDecision>>
 RecordThresholdDecisionFromProto(const domain::Caller& caller,
@@ -88,8 +91,9 @@ RecordReferrerFeedbackFromProto(const domain::Caller& caller,
                                 const api::v1::RecordReferrerFeedbackRequest& request,
                                 absl::Time now);
 // relationship is left for the service to compute from the case's streams.
-absl::StatusOr<IntakeStreamCommand<domain::intake::RestrictCase>> RestrictCaseFromProto(
-    const domain::Caller& caller, const api::v1::RestrictCaseRequest& request, absl::Time now);
+[[nodiscard]] absl::StatusOr<IntakeStreamCommand<domain::intake::RestrictCase>>
+RestrictCaseFromProto(const domain::Caller& caller, const api::v1::RestrictCaseRequest& request,
+                      absl::Time now);
 absl::StatusOr<IntakeStreamCommand<domain::intake::LiftCaseRestriction>>
 LiftCaseRestrictionFromProto(const domain::Caller& caller,
                              const api::v1::LiftCaseRestrictionRequest& request, absl::Time now);

@@ -108,17 +108,19 @@ class ViewsService final : public api::v1::Views::Service {
  private:
   struct Read;  // what every read has established before touching a read model
   // The refusal of a case the agreement shows the caller nothing of.
-  absl::Status NothingToSee(const Read& read, common::v1::Relationship relationship) const;
+  [[nodiscard]] absl::Status NothingToSee(const Read& read,
+                                          common::v1::Relationship relationship) const;
   // The answer for a case (or person) `what` that does not exist: kNotFound to the MASH and to
   // callers the agreement shows unconnected cases; to everyone else `refusal` (default
   // NothingToSee), the same words a case they may not see gets, so that ids cannot be probed.
-  absl::Status UnknownCase(const Read& read, std::string_view what,
-                           absl::Status refusal = absl::OkStatus()) const;
+  [[nodiscard]] absl::Status UnknownCase(const Read& read, std::string_view what,
+                                         absl::Status refusal = absl::OkStatus()) const;
   // With `system_callers`, an agency's system (its certificate, no practitioner token) passes
   // whatever its roles; practitioners still need a role of the method's rule.
-  absl::StatusOr<Read> BeginRead(const grpc::ServerContextBase& context,
-                                 const api::v1::ReadHeader& header, std::string_view method,
-                                 bool purpose_required, bool system_callers = false);
+  [[nodiscard]] absl::StatusOr<Read> BeginRead(const grpc::ServerContextBase& context,
+                                               const api::v1::ReadHeader& header,
+                                               std::string_view method, bool purpose_required,
+                                               bool system_callers = false);
 
   // The caller's agency's relationship to the case, and what the agreement lets it see.
   common::v1::Relationship RelationshipOf(const views::v1::CaseFile& file,
@@ -136,44 +138,45 @@ class ViewsService final : public api::v1::Views::Service {
                                                       const domain::Caller& caller,
                                                       common::v1::Purpose purpose) const;
 
-  absl::Status GetCaseImpl(const grpc::ServerContextBase& context,
-                           const api::v1::GetCaseRequest& request,
-                           api::v1::GetCaseResponse& response);
-  absl::Status LookupPersonImpl(const grpc::ServerContextBase& context,
-                                const api::v1::LookupPersonRequest& request,
-                                api::v1::LookupPersonResponse& response);
-  absl::Status GetPersonImpl(const grpc::ServerContextBase& context,
-                             const api::v1::GetPersonRequest& request,
-                             api::v1::GetPersonResponse& response);
-  absl::Status PersonLogImpl(const grpc::ServerContextBase& context,
-                             const api::v1::ReadHeader& header, const std::string& person_id,
-                             bool lookups_only, std::string_view method,
-                             google::protobuf::RepeatedPtrField<views::v1::DisclosureEntry>* out);
-  absl::Status ExportSubjectAccessImpl(const grpc::ServerContextBase& context,
-                                       const api::v1::ExportSubjectAccessRequest& request,
-                                       api::v1::ExportSubjectAccessResponse& response);
-  absl::Status GetMashQueueImpl(const grpc::ServerContextBase& context,
-                                const api::v1::GetMashQueueRequest& request,
-                                api::v1::GetMashQueueResponse& response);
-  absl::Status ListResearchRequestsImpl(const grpc::ServerContextBase& context,
-                                        const api::v1::ListResearchRequestsRequest& request,
-                                        api::v1::ListResearchRequestsResponse& response);
-  absl::Status ListActionsImpl(const grpc::ServerContextBase& context,
-                               const api::v1::ListActionsRequest& request,
-                               api::v1::ListActionsResponse& response);
-  absl::Status ListAwaitingAdvocacyImpl(const grpc::ServerContextBase& context,
-                                        const api::v1::ListAwaitingAdvocacyRequest& request,
-                                        api::v1::ListAwaitingAdvocacyResponse& response);
-  absl::Status GetSacImpl(const grpc::ServerContextBase& context,
-                          const api::v1::GetSafeguardingAdultsCollectionRequest& request,
-                          api::v1::GetSafeguardingAdultsCollectionResponse& response);
-  absl::Status RequestEmergencyAccessImpl(const grpc::ServerContextBase& context,
-                                          const api::v1::RequestEmergencyAccessRequest& request,
-                                          api::v1::RequestEmergencyAccessResponse& response);
-  absl::Status ListNotificationsImpl(const grpc::ServerContextBase& context,
-                                     const api::v1::ListNotificationsRequest& request,
-                                     api::v1::ListNotificationsResponse& response);
-  absl::Status WatchNotificationsImpl(
+  [[nodiscard]] absl::Status GetCaseImpl(const grpc::ServerContextBase& context,
+                                         const api::v1::GetCaseRequest& request,
+                                         api::v1::GetCaseResponse& response);
+  [[nodiscard]] absl::Status LookupPersonImpl(const grpc::ServerContextBase& context,
+                                              const api::v1::LookupPersonRequest& request,
+                                              api::v1::LookupPersonResponse& response);
+  [[nodiscard]] absl::Status GetPersonImpl(const grpc::ServerContextBase& context,
+                                           const api::v1::GetPersonRequest& request,
+                                           api::v1::GetPersonResponse& response);
+  [[nodiscard]] absl::Status PersonLogImpl(
+      const grpc::ServerContextBase& context, const api::v1::ReadHeader& header,
+      const std::string& person_id, bool lookups_only, std::string_view method,
+      google::protobuf::RepeatedPtrField<views::v1::DisclosureEntry>* out);
+  [[nodiscard]] absl::Status ExportSubjectAccessImpl(
+      const grpc::ServerContextBase& context, const api::v1::ExportSubjectAccessRequest& request,
+      api::v1::ExportSubjectAccessResponse& response);
+  [[nodiscard]] absl::Status GetMashQueueImpl(const grpc::ServerContextBase& context,
+                                              const api::v1::GetMashQueueRequest& request,
+                                              api::v1::GetMashQueueResponse& response);
+  [[nodiscard]] absl::Status ListResearchRequestsImpl(
+      const grpc::ServerContextBase& context, const api::v1::ListResearchRequestsRequest& request,
+      api::v1::ListResearchRequestsResponse& response);
+  [[nodiscard]] absl::Status ListActionsImpl(const grpc::ServerContextBase& context,
+                                             const api::v1::ListActionsRequest& request,
+                                             api::v1::ListActionsResponse& response);
+  [[nodiscard]] absl::Status ListAwaitingAdvocacyImpl(
+      const grpc::ServerContextBase& context, const api::v1::ListAwaitingAdvocacyRequest& request,
+      api::v1::ListAwaitingAdvocacyResponse& response);
+  [[nodiscard]] absl::Status GetSacImpl(
+      const grpc::ServerContextBase& context,
+      const api::v1::GetSafeguardingAdultsCollectionRequest& request,
+      api::v1::GetSafeguardingAdultsCollectionResponse& response);
+  [[nodiscard]] absl::Status RequestEmergencyAccessImpl(
+      const grpc::ServerContextBase& context, const api::v1::RequestEmergencyAccessRequest& request,
+      api::v1::RequestEmergencyAccessResponse& response);
+  [[nodiscard]] absl::Status ListNotificationsImpl(const grpc::ServerContextBase& context,
+                                                   const api::v1::ListNotificationsRequest& request,
+                                                   api::v1::ListNotificationsResponse& response);
+  [[nodiscard]] absl::Status WatchNotificationsImpl(
       grpc::ServerContext& context, const api::v1::WatchNotificationsRequest& request,
       grpc::ServerWriterInterface<api::v1::WatchNotificationsResponse>& writer);
 
