@@ -7,6 +7,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/string_view.h"
 
 #define HUB_STATUS_CONCAT_INNER_(a, b) a##b
 #define HUB_STATUS_CONCAT_(a, b) HUB_STATUS_CONCAT_INNER_(a, b)
@@ -30,11 +32,17 @@
 
 namespace hub {
 
-// Prefixes `context` to a failed status's message, keeping its code.
+// Prefixes `context` to a failed status's message, keeping its code and its payloads (what a
+// caller learns from them, such as a stale version's actual version or whose failure it was,
+// must survive the added words).
 [[nodiscard]] inline absl::Status Annotate(const absl::Status& status, std::string_view context) {
   if (status.ok()) return status;
-  return absl::Status(status.code(),
-                      std::string(context) + ": " + std::string(status.message()));
+  absl::Status annotated(status.code(),
+                         std::string(context) + ": " + std::string(status.message()));
+  status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
+    annotated.SetPayload(type_url, payload);
+  });
+  return annotated;
 }
 
 }  // namespace hub
