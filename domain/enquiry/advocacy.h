@@ -130,14 +130,17 @@ struct RecordAdvocateViews {
 
 [[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
                                             const AssessSubstantialDifficulty& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const AssessAppropriateIndividual& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const AssessAppropriateIndividual& cmd);
 [[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
                                             const RecordAdvocacyExceptions& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const ReferForAdvocacy& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state, const ReferForAdvocacy& cmd);
 [[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
                                             const AcceptAdvocacyReferral& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const DeclineAdvocacyReferral& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const DeclineAdvocacyReferral& cmd);
 [[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state, const AllocateAdvocate& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordAdvocateViews& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const RecordAdvocateViews& cmd);
 
 }  // namespace hub::domain::enquiry

@@ -256,23 +256,29 @@ struct CloseEnquiry {
 using Events = std::vector<events::v1::Event>;
 
 [[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state, const AssignLead& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordStrategyDiscussion& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const RecordStrategyDiscussion& cmd);
 [[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state, const CompleteAction& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const ReviseDesiredOutcomes& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const ReviseDesiredOutcomes& cmd);
 [[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
                                             const RecordCapacityAssessment& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordBestInterestsDecision& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const RecordBestInterestsDecision& cmd);
 [[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
                                             const RecordRiskAssessment& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordProtectionPlan& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const RecordProtectionPlan& cmd);
 [[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
                                             const ReviewProtectionPlan& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordCoercionConcern& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const RecordCoercionConcern& cmd);
 [[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
                                             const RecordSpokenToAlone& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const RecordDutyOfCareDecision& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state,
+                                            const RecordDutyOfCareDecision& cmd);
 [[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state, const ConcludeEnquiry& cmd);
-absl::StatusOr<Events> Decide(const EnquiryState& state, const CloseEnquiry& cmd);
+[[nodiscard]] absl::StatusOr<Events> Decide(const EnquiryState& state, const CloseEnquiry& cmd);
 
 // What recorded stands against ceasing at the adult's request ("children are at risk", ...),
 // whether or not a duty-of-care decision has been recorded; empty if nothing does.

@@ -67,8 +67,8 @@ class PersonIndexProjection final : public Projection {
                                         const common::v1::AdultDetails& details);
   [[nodiscard]] absl::Status ApplyPersonEvent(const events::v1::Event& event, Txn& txn,
                                               int64_t position);
-  absl::Status ApplyCaseEvent(const eventstore::RecordedEvent& record,
-                              const events::v1::Event& event, Txn& txn);
+  [[nodiscard]] absl::Status ApplyCaseEvent(const eventstore::RecordedEvent& record,
+                                            const events::v1::Event& event, Txn& txn);
 
   // Keyed by person id and by store key ("concern/..", "enquiry/.."); dirty entries are
   // written in Flush.

@@ -52,7 +52,8 @@ class WorklistsProjection final : public Projection {
 
   [[nodiscard]] absl::StatusOr<Cached<views::v1::WorklistConcern>*> Concern(Txn& txn,
                                                                             const std::string& id);
-  absl::StatusOr<Cached<views::v1::WorklistEnquiry>*> Enquiry(Txn& txn, const std::string& id);
+  [[nodiscard]] absl::StatusOr<Cached<views::v1::WorklistEnquiry>*> Enquiry(Txn& txn,
+                                                                            const std::string& id);
   [[nodiscard]] absl::Status ApplyConcernEvent(const std::string& concern_id,
                                                const events::v1::Event& event, Txn& txn);
   [[nodiscard]] absl::Status ApplyEnquiryEvent(const std::string& enquiry_id,

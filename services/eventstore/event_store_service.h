@@ -85,8 +85,8 @@ class EventStoreService final : public api::v1::EventStore::CallbackService {
                   absl::Time deadline, absl::AnyInvocable<void(absl::Status) &&> answer);
   [[nodiscard]] absl::Status ReadStreamImpl(const ReadStreamQuery& query,
                                             api::v1::ReadStreamResponse& response);
-  absl::Status ReadAllImpl(const eventstore::ReadAllOptions& options,
-                           api::v1::ReadAllResponse& response);
+  [[nodiscard]] absl::Status ReadAllImpl(const eventstore::ReadAllOptions& options,
+                                         api::v1::ReadAllResponse& response);
 
   eventstore::EventLog& log_;
   const Options options_;

@@ -50,8 +50,9 @@ class LogAdminService final : public api::v1::LogAdmin::Service {
  private:
   [[nodiscard]] absl::Status VerifyImpl(const api::v1::VerifyRequest& request,
                                         api::v1::VerifyResponse& response);
-  absl::Status BackupImpl(const domain::Caller& caller, const api::v1::BackupRequest& request,
-                          api::v1::BackupResponse& response);
+  [[nodiscard]] absl::Status BackupImpl(const domain::Caller& caller,
+                                        const api::v1::BackupRequest& request,
+                                        api::v1::BackupResponse& response);
 
   eventstore::EventLog& log_;
   const Authenticator* const authenticator_;

@@ -50,10 +50,10 @@ struct IntakeStreamCommand {
 // person_id is left empty: the service chooses it by deterministic linking.
 [[nodiscard]] absl::StatusOr<domain::people::RegisterPerson> RegisterPersonFromProto(
     const domain::Caller& caller, const api::v1::RegisterPersonRequest& request, absl::Time now);
-absl::StatusOr<IntakeStreamCommand<domain::people::CorrectPersonDetails>>
+[[nodiscard]] absl::StatusOr<IntakeStreamCommand<domain::people::CorrectPersonDetails>>
 CorrectPersonDetailsFromProto(const domain::Caller& caller,
                               const api::v1::CorrectPersonDetailsRequest& request, absl::Time now);
-absl::StatusOr<IntakeStreamCommand<domain::people::RecordRepresentative>>
+[[nodiscard]] absl::StatusOr<IntakeStreamCommand<domain::people::RecordRepresentative>>
 RecordRepresentativeFromProto(const domain::Caller& caller,
                               const api::v1::RecordRepresentativeRequest& request, absl::Time now);
 
@@ -79,14 +79,14 @@ RequestResearchFromProto(const domain::Caller& caller,
 AnswerResearchFromProto(const domain::Caller& caller, const api::v1::AnswerResearchRequest& request,
                         absl::Time now);
 // enquiry_id is left for the service to derive.
-absl::StatusOr<IntakeStreamCommand<domain::intake::RecordThresholdDecision>>
+[[nodiscard]] absl::StatusOr<IntakeStreamCommand<domain::intake::RecordThresholdDecision>>
 RecordThresholdDecisionFromProto(const domain::Caller& caller,
                                  const api::v1::RecordThresholdDecisionRequest& request,
                                  absl::Time now);
-absl::StatusOr<IntakeStreamCommand<domain::intake::RecordSharingConsent>>
+[[nodiscard]] absl::StatusOr<IntakeStreamCommand<domain::intake::RecordSharingConsent>>
 RecordSharingConsentFromProto(const domain::Caller& caller,
                               const api::v1::RecordSharingConsentRequest& request, absl::Time now);
-absl::StatusOr<IntakeStreamCommand<domain::intake::RecordReferrerFeedback>>
+[[nodiscard]] absl::StatusOr<IntakeStreamCommand<domain::intake::RecordReferrerFeedback>>
 RecordReferrerFeedbackFromProto(const domain::Caller& caller,
                                 const api::v1::RecordReferrerFeedbackRequest& request,
                                 absl::Time now);
@@ -94,7 +94,7 @@ RecordReferrerFeedbackFromProto(const domain::Caller& caller,
 [[nodiscard]] absl::StatusOr<IntakeStreamCommand<domain::intake::RestrictCase>>
 RestrictCaseFromProto(const domain::Caller& caller, const api::v1::RestrictCaseRequest& request,
                       absl::Time now);
-absl::StatusOr<IntakeStreamCommand<domain::intake::LiftCaseRestriction>>
+[[nodiscard]] absl::StatusOr<IntakeStreamCommand<domain::intake::LiftCaseRestriction>>
 LiftCaseRestrictionFromProto(const domain::Caller& caller,
                              const api::v1::LiftCaseRestrictionRequest& request, absl::Time now);
 
