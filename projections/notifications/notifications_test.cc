@@ -8,7 +8,7 @@
 #include "domain/common/envelope.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "projections/engine/log_and_store_testing.h"
+#include "tests/testing/log_and_store.h"
 #include "tests/testing/status_matchers.h"
 
 namespace hub::projections {

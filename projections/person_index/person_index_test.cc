@@ -8,7 +8,7 @@
 #include "domain/common/streams.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "projections/case_file/case_log_testing.h"
+#include "tests/testing/case_log.h"
 #include "tests/testing/status_matchers.h"
 
 namespace hub::projections {

@@ -12,7 +12,7 @@
 #include "eventstore/rocksdb/rocksdb_event_log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "projections/engine/log_and_store_testing.h"
+#include "tests/testing/log_and_store.h"
 #include "projections/sac/sac_report.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
