@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 status=0
-if hits=$(grep -rnE '#include\s*[<"]grpc(pp|\+\+)?/' base domain eventstore projections policy config identity 2>/dev/null); then
+if hits=$(grep -rnE '#include\s*[<"]grpc(pp|\+\+)?/' base domain eventstore projections policy config identity app 2>/dev/null); then
   echo "gRPC included below services/:"; echo "$hits"; status=1
 fi
 if hits=$(grep -rnE '#include\s*[<"]rocksdb/' --include='*.h' --include='*.cc' . 2>/dev/null |
@@ -20,6 +20,10 @@ fi
 if hits=$(grep -rnE '#include\s*"(services|projections|policy|tools|identity)/' config 2>/dev/null;
           grep -rnE '#include\s*"(services|projections|policy|tools)/' identity 2>/dev/null); then
   echo "config/ or identity/ includes a higher layer:"; echo "$hits"; status=1
+fi
+# app/ is the application layer the front doors call: it knows no door (no gRPC, no HTTP).
+if hits=$(grep -rnE '#include\s*("services|"tools|[<"]httplib|[<"]boost/beast|"[^"]*\.grpc\.pb\.h")' app 2>/dev/null); then
+  echo "app/ includes a front door:"; echo "$hits"; status=1
 fi
 [ $status -eq 0 ] && echo "layering OK"
 exit $status
