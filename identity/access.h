@@ -20,7 +20,7 @@
 namespace hub::identity {
 
 // Limits on what a request may carry; a request over them changes nothing. hubd sets them once
-// from the access file before it serves (services::SetRequestLimits); these are the defaults.
+// from the access file before it serves (app::SetRequestLimits); these are the defaults.
 inline constexpr size_t kDefaultMaxShortText = 200;   // names, ids of others, labels
 inline constexpr size_t kDefaultMaxLongText = 20000;  // narratives: what happened, views, evidence
 inline constexpr size_t kDefaultMaxListLength = 100;  // repeated fields

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "app/command_rules.h"
 #include "base/status_macros.h"
 #include "hub/common/v1/reference.pb.h"
 
@@ -105,6 +106,18 @@ std::unique_ptr<Authenticator> NewMetadataAuthenticator(const config::Partnershi
 
 std::unique_ptr<Authenticator> NewDenyAllAuthenticator() {
   return std::make_unique<DenyAllAuthenticator>();
+}
+
+absl::StatusOr<domain::Caller> AuthorizeCaller(const Authenticator* authenticator,
+                                               const grpc::ServerContextBase& context,
+                                               std::string_view method) {
+  if (authenticator == nullptr) {
+    return absl::UnauthenticatedError("no caller identity is configured; calls are refused");
+  }
+  absl::StatusOr<domain::Caller> caller = authenticator->Authenticate(context);
+  if (!caller.ok()) return caller.status();
+  if (absl::Status allowed = app::AuthorizeCall(*caller, method); !allowed.ok()) return allowed;
+  return caller;
 }
 
 }  // namespace hub::services

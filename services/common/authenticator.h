@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "domain/common/context.h"
@@ -36,6 +37,13 @@ class Authenticator {
 // (kResourceExhausted when empty).
 std::unique_ptr<Authenticator> NewMetadataAuthenticator(const config::Partnership& partnership,
                                                         identity::RateLimiter* limiter = nullptr);
+
+// Authenticate, then AuthorizeCall (app/command_rules.h): what a handler that needs only the
+// caller's identity and the table does first. A null `authenticator` refuses
+// (kUnauthenticated): deny by default.
+[[nodiscard]] absl::StatusOr<domain::Caller> AuthorizeCaller(const Authenticator* authenticator,
+                                                             const grpc::ServerContextBase& context,
+                                                             std::string_view method);
 
 // Refuses every call (kUnauthenticated): what hubd uses when no identity is configured.
 std::unique_ptr<Authenticator> NewDenyAllAuthenticator();

@@ -169,5 +169,11 @@ TEST_F(CallerIdentifierTest, ATokenExpiresWhileTheCertificateStillHolds) {
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
 }
 
+TEST(AuthorizeCallerTest, NoAuthenticatorMeansNoCall) {
+  grpc::ServerContext context;
+  EXPECT_THAT(AuthorizeCaller(nullptr, context, "hub.api.v1.LogAdmin/GetHead"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
 }  // namespace
 }  // namespace hub::services

@@ -3,14 +3,21 @@
 #include "base/status_macros.h"
 #include "domain/common/streams.h"
 #include "domain/enquiry/advocacy.h"
-#include "services/common/command_request.h"
-#include "services/common/command_rules.h"
+#include "app/command_request.h"
+#include "app/command_rules.h"
 #include "services/common/deadline.h"
 #include "services/common/grpc_status.h"
 #include "services/enquiry/enquiry_command.h"
 #include "services/enquiry/translate.h"
 
 namespace hub::services {
+
+using app::LoadedStream;
+using app::ToProto;
+using app::AuthorizeCall;
+using app::AuthorizeOnCase;
+using app::StandingOnCase;
+using app::CheckId;
 
 AdvocacyService::AdvocacyService(const ServiceDeps& deps) : deps_(deps), store_(deps.log) {}
 

@@ -10,10 +10,12 @@
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "hub/api/v1/advocacy_service.grpc.pb.h"
-#include "services/common/case_store.h"
+#include "app/case_store.h"
 #include "services/common/service_deps.h"
 
 namespace hub::services {
+
+using app::CaseStore;
 
 class AdvocacyService final : public api::v1::Advocacy::Service {
  public:

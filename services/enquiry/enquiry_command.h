@@ -16,14 +16,22 @@
 #include "domain/enquiry/advocacy.h"
 #include "domain/enquiry/enquiry.h"
 #include "grpcpp/server_context.h"
-#include "services/common/case_standing.h"
-#include "services/common/case_store.h"
-#include "services/common/command_rules.h"
+#include "app/case_standing.h"
+#include "app/case_store.h"
+#include "app/command_rules.h"
 #include "services/common/deadline.h"
 #include "services/common/service_deps.h"
 #include "services/enquiry/translate.h"
 
 namespace hub::services {
+
+using app::CaseStore;
+using app::LoadedStream;
+using app::CommandOutcome;
+using app::RunCommand;
+using app::AuthorizeCall;
+using app::AuthorizeOnCase;
+using app::StandingOnCase;
 
 // What a command run did.
 struct EnquiryCommandRun {

@@ -11,10 +11,12 @@
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "hub/api/v1/enquiry_service.grpc.pb.h"
-#include "services/common/case_store.h"
+#include "app/case_store.h"
 #include "services/common/service_deps.h"
 
 namespace hub::services {
+
+using app::CaseStore;
 
 class EnquiryService final : public api::v1::Enquiry::Service {
  public:

@@ -21,7 +21,7 @@
 #include "hub/api/v1/advocacy_service.grpc.pb.h"
 #include "hub/api/v1/enquiry_service.grpc.pb.h"
 #include "services/common/authenticator.h"
-#include "services/common/case_store.h"
+#include "app/case_store.h"
 #include "services/common/grpc_status.h"
 #include "config/partnership.h"
 #include "services/common/service_deps.h"
@@ -135,7 +135,7 @@ class EnquiryServicesTest : public ::testing::Test {
     outcome->set_outcome_id(kOutcome);
     outcome->set_text("I want to feel safe at home");
     outcome->set_expressed_by(cv1::EXPRESSED_BY_ADULT);
-    services::CaseStore store(*log_);
+    app::CaseStore store(*log_);
     // The concern it comes from, raised by the police (a partner connected to the case).
     domain::CommandContext raiser;
     raiser.caller = domain::Caller{"police-northshire", cv1::AGENCY_KIND_POLICE, "pc-1",
@@ -148,7 +148,7 @@ class EnquiryServicesTest : public ::testing::Test {
     ASSERT_THAT(store.Append(domain::ConcernStream("c-1"), eventstore::ExpectedVersion::NoStream(),
                              {raised}, raiser, absl::InfiniteFuture()),
                 IsOk());
-    absl::StatusOr<services::CommandOutcome> appended =
+    absl::StatusOr<app::CommandOutcome> appended =
         store.Append(domain::EnquiryStream(kEnquiry), eventstore::ExpectedVersion::NoStream(),
                      {event}, ctx, absl::InfiniteFuture());
     ASSERT_THAT(appended, IsOk());
@@ -199,8 +199,8 @@ class EnquiryServicesTest : public ::testing::Test {
   int64_t Head() { return log_->GetHead().position.value(); }
 
   std::vector<std::string> StreamTypes() {
-    services::CaseStore store(*log_);
-    absl::StatusOr<services::LoadedStream> loaded =
+    app::CaseStore store(*log_);
+    absl::StatusOr<app::LoadedStream> loaded =
         store.Load(domain::EnquiryStream(kEnquiry), absl::InfiniteFuture());
     EXPECT_THAT(loaded, IsOk());
     std::vector<std::string> types;

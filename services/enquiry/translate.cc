@@ -8,9 +8,20 @@
 #include "base/status_macros.h"
 #include "domain/common/envelope.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "services/common/command_request.h"
+#include "app/command_request.h"
 
 namespace hub::services {
+
+using app::CurrentRequestLimits;
+using app::MakeCommandContext;
+using app::CheckId;
+using app::CheckText;
+using app::CheckShortText;
+using app::CheckLongText;
+using app::CheckListSize;
+using app::CheckEnum;
+using app::CheckTimestamp;
+using app::Field;
 namespace {
 
 namespace enq = ::hub::domain::enquiry;

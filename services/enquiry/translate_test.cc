@@ -10,10 +10,12 @@
 #include "domain/common/envelope.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/command_request.h"
+#include "app/command_request.h"
 #include "tests/testing/status_matchers.h"
 
 namespace hub::services {
+
+using app::DeriveId;
 namespace {
 
 namespace api = ::hub::api::v1;

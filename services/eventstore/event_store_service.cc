@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "base/status_macros.h"
-#include "services/common/command_rules.h"
+#include "app/command_rules.h"
 #include "services/common/deadline.h"
 #include "services/common/grpc_status.h"
 #include "services/eventstore/raw_access.h"

@@ -9,7 +9,7 @@
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "services/common/eventstore_proto.h"
-#include "services/common/command_rules.h"
+#include "app/command_rules.h"
 #include "services/common/grpc_status.h"
 #include "services/eventstore/raw_access.h"
 #include "services/eventstore/translate.h"

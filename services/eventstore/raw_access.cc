@@ -8,10 +8,14 @@
 #include "absl/strings/str_cat.h"
 #include "domain/common/envelope.h"
 #include "domain/common/streams.h"
-#include "services/common/case_store.h"
-#include "services/common/command_request.h"
+#include "app/case_store.h"
+#include "app/command_request.h"
 
 namespace hub::services {
+
+using app::EncodeEvent;
+using app::DeriveId;
+using app::CheckText;
 namespace {
 
 std::string HostName() {

@@ -45,8 +45,8 @@
 #include "base/clock.h"
 #include "identity/access.h"
 #include "services/common/authenticator.h"
-#include "services/common/case_store.h"
-#include "services/common/command_request.h"
+#include "app/case_store.h"
+#include "app/command_request.h"
 #include "identity/rate_limiter.h"
 #include "services/common/tls_authenticator.h"
 #include "config/partnership.h"
@@ -265,7 +265,7 @@ absl::Status MarkServedWithTls(eventstore::EventLog& log, const std::string& lis
   eventstore::AppendRequest append;
   append.stream = domain::kServedWithTlsStream;
   append.expected = eventstore::ExpectedVersion::NoStream();
-  append.events.push_back(services::EncodeEvent(event));
+  append.events.push_back(app::EncodeEvent(event));
   return Annotate(log.Append(std::move(append)).status(), "recording that TLS is served");
 }
 
@@ -300,7 +300,7 @@ absl::StatusOr<std::string> LoadOrCreateLookupKey(const std::string& data_dir) {
     }
     return key;
   }
-  const std::string key = services::RandomKey(32);
+  const std::string key = app::RandomKey(32);
   const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0 || ::write(fd, key.data(), key.size()) != static_cast<ssize_t>(key.size()) ||
@@ -387,7 +387,7 @@ absl::Status Run(const sigset_t& stop_signals) {
     return absl::InvalidArgumentError(
         "--access: required with --tls_cert (see deploy/access.example.textproto)");
   }
-  services::SetRequestLimits(access.request_limits());
+  app::SetRequestLimits(access.request_limits());
   identity::RateLimiter limiter(access.rate_limits(), SystemClock::Get());
   std::unique_ptr<services::Authenticator> authenticator;
   std::shared_ptr<grpc::ServerCredentials> credentials;

@@ -26,7 +26,7 @@
 #include "hub/api/v1/referral_intake_service.grpc.pb.h"
 #include "hub/events/v1/events.pb.h"
 #include "services/common/authenticator.h"
-#include "services/common/command_request.h"
+#include "app/command_request.h"
 #include "config/partnership.h"
 #include "services/common/service_deps.h"
 #include "services/intake/mash_service.h"
@@ -244,8 +244,8 @@ class IntakeServicesTest : public ::testing::Test {
 
 TEST_F(IntakeServicesTest, RaiseTriageResearchAnswerAndDecideOpensAnEnquiry) {
   const api::RaiseConcernResponse raised = MustRaise("raise-1");
-  EXPECT_EQ(raised.concern_id(), services::DeriveId("nhs-acute/nurse-1/raise-1", "concern"));
-  EXPECT_EQ(raised.person_id(), services::DeriveId("nhs-acute/nurse-1/raise-1", "person"));
+  EXPECT_EQ(raised.concern_id(), app::DeriveId("nhs-acute/nurse-1/raise-1", "concern"));
+  EXPECT_EQ(raised.person_id(), app::DeriveId("nhs-acute/nurse-1/raise-1", "person"));
   EXPECT_FALSE(raised.linked_to_existing_person());
   EXPECT_EQ(raised.episode(), 1);
   EXPECT_THAT(raised.previous_concern_ids(), IsEmpty());
@@ -293,7 +293,7 @@ TEST_F(IntakeServicesTest, RaiseTriageResearchAnswerAndDecideOpensAnEnquiry) {
   status = Decide(decision, &decided);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(decided.result().version(), 4);
-  EXPECT_EQ(decided.enquiry_id(), services::DeriveId("asc-northshire/manager-1/decide-1", "enquiry"));
+  EXPECT_EQ(decided.enquiry_id(), app::DeriveId("asc-northshire/manager-1/decide-1", "enquiry"));
   EXPECT_EQ(decided.enquiry_result().stream(), domain::EnquiryStream(decided.enquiry_id()));
   EXPECT_EQ(decided.enquiry_result().version(), 0);
   EXPECT_GT(decided.enquiry_result().global_position(), decided.result().global_position());
@@ -479,7 +479,7 @@ TEST_F(IntakeServicesTest, ARetryCompletesADecisionWhoseEnquiryWasNeverWritten) 
   // As if the server stopped between the decision and the enquiry: only the decision is in
   // the log.
   const std::string key = "asc-northshire/manager-1/decide-1";
-  const std::string enquiry_id = services::DeriveId(key, "enquiry");
+  const std::string enquiry_id = app::DeriveId(key, "enquiry");
   domain::CommandContext ctx;
   ctx.caller.agency_id = "asc-northshire";
   ctx.caller.agency_kind = common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE;
@@ -718,7 +718,7 @@ TEST_F(IntakeServicesTest, CorrectionsAndRepresentativesGoOnThePersonStream) {
   lpa.mutable_representative()->set_registered_with_opg(true);
   status = people_stub_->RecordRepresentative(As(kTriager).get(), lpa, &recorded);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(recorded.representative_id(), services::DeriveId("asc-northshire/mash-1/lpa-1", "new"));
+  EXPECT_EQ(recorded.representative_id(), app::DeriveId("asc-northshire/mash-1/lpa-1", "new"));
   EXPECT_EQ(recorded.result().version(), 4);
 }
 

@@ -13,14 +13,27 @@
 #include "domain/intake/concern.h"
 #include "hub/views/v1/case_file.pb.h"
 #include "policy/agreement.h"
-#include "services/common/case_standing.h"
-#include "services/common/command_request.h"
-#include "services/common/command_rules.h"
+#include "app/case_standing.h"
+#include "app/command_request.h"
+#include "app/command_rules.h"
 #include "services/common/deadline.h"
 #include "services/common/grpc_status.h"
 #include "services/intake/translate.h"
 
 namespace hub::services {
+
+using app::CaseStore;
+using app::LoadedStream;
+using app::CommandOutcome;
+using app::FindApplied;
+using app::FindAppliedEvent;
+using app::RunCommand;
+using app::ToProto;
+using app::AuthorizeCall;
+using app::AuthorizeOnCase;
+using app::LoadCaseParties;
+using app::StandingOnCase;
+using app::DeriveId;
 namespace {
 
 using events::v1::Event;

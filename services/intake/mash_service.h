@@ -14,10 +14,12 @@
 #include "domain/intake/working_calendar.h"
 #include "grpcpp/server_context.h"
 #include "hub/api/v1/mash_service.grpc.pb.h"
-#include "services/common/case_store.h"
+#include "app/case_store.h"
 #include "services/common/service_deps.h"
 
 namespace hub::services {
+
+using app::CaseStore;
 
 class MashService final : public api::v1::Mash::Service {
  public:

@@ -12,14 +12,26 @@
 #include "domain/common/labels.h"
 #include "domain/common/refusal.h"
 #include "domain/common/streams.h"
-#include "services/common/case_standing.h"
-#include "services/common/command_request.h"
-#include "services/common/command_rules.h"
+#include "app/case_standing.h"
+#include "app/command_request.h"
+#include "app/command_rules.h"
 #include "services/common/deadline.h"
 #include "services/common/grpc_status.h"
 #include "services/intake/translate.h"
 
 namespace hub::services {
+
+using app::CaseStore;
+using app::LoadedStream;
+using app::CommandOutcome;
+using app::FindApplied;
+using app::FindAppliedEvent;
+using app::RunCommand;
+using app::ToProto;
+using app::AuthorizeCall;
+using app::AuthorizeOnCase;
+using app::StandingOnPerson;
+using app::DeriveId;
 namespace {
 
 using common::v1::AdultDetails;

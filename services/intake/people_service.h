@@ -20,10 +20,15 @@
 #include "hub/api/v1/people_service.grpc.pb.h"
 #include "hub/common/v1/values.pb.h"
 #include "hub/events/v1/events.pb.h"
-#include "services/common/case_store.h"
+#include "app/case_store.h"
 #include "services/common/service_deps.h"
 
 namespace hub::services {
+
+using app::CaseStore;
+using app::LoadedStream;
+using app::CommandOutcome;
+using app::RunCommand;
 
 // What a command wrote to (or found on) a person stream.
 struct PersonWrite {

@@ -10,15 +10,24 @@
 #include "domain/common/streams.h"
 #include "domain/intake/concern.h"
 #include "domain/people/person.h"
-#include "services/common/case_standing.h"
-#include "services/common/command_request.h"
-#include "services/common/command_rules.h"
+#include "app/case_standing.h"
+#include "app/command_request.h"
+#include "app/command_rules.h"
 #include "services/common/deadline.h"
 #include "services/common/grpc_status.h"
 #include "services/intake/people_service.h"
 #include "services/intake/translate.h"
 
 namespace hub::services {
+
+using app::CaseStore;
+using app::LoadedStream;
+using app::CommandOutcome;
+using app::FindApplied;
+using app::ToProto;
+using app::AuthorizeCall;
+using app::StandingOnCase;
+using app::DeriveId;
 namespace {
 
 using domain::people::PersonState;

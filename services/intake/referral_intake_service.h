@@ -9,10 +9,12 @@
 #include "absl/status/status.h"
 #include "grpcpp/server_context.h"
 #include "hub/api/v1/referral_intake_service.grpc.pb.h"
-#include "services/common/case_store.h"
+#include "app/case_store.h"
 #include "services/common/service_deps.h"
 
 namespace hub::services {
+
+using app::CaseStore;
 
 class ReferralIntakeService final : public api::v1::ReferralIntake::Service {
  public:

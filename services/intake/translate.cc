@@ -8,9 +8,18 @@
 #include "absl/time/civil_time.h"
 #include "base/status_macros.h"
 #include "domain/common/envelope.h"
-#include "services/common/command_request.h"
+#include "app/command_request.h"
 
 namespace hub::services {
+
+using app::MakeCommandContext;
+using app::CheckId;
+using app::CheckShortText;
+using app::CheckLongText;
+using app::CheckListSize;
+using app::CheckEnum;
+using app::CheckTimestamp;
+using app::Field;
 namespace {
 
 using common::v1::AdultDetails;

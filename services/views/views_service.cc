@@ -20,13 +20,29 @@
 #include "projections/sac/sac.h"
 #include "projections/sac/sac_report.h"
 #include "projections/worklists/worklists.h"
-#include "services/common/case_store.h"
-#include "services/common/command_request.h"
-#include "services/common/command_rules.h"
+#include "app/case_store.h"
+#include "app/command_request.h"
+#include "app/command_rules.h"
 #include "services/common/deadline.h"
 #include "services/common/grpc_status.h"
 
 namespace hub::services {
+
+using app::CaseStore;
+using app::LoadedStream;
+using app::CommandOutcome;
+using app::EncodeEvent;
+using app::FindApplied;
+using app::FindAppliedEvent;
+using app::AuthorizeCall;
+using app::MakeCommandContext;
+using app::DeriveId;
+using app::KeyedDigest;
+using app::RandomKey;
+using app::CheckId;
+using app::CheckText;
+using app::CheckShortText;
+using app::CheckEnum;
 namespace {
 
 using common::v1::InformationCategory;

@@ -30,9 +30,9 @@
 #include "hub/api/v1/event_store_service.grpc.pb.h"
 #include "domain/common/envelope.h"
 #include "identity/access.h"
-#include "services/common/case_standing.h"
-#include "services/common/case_store.h"
-#include "services/common/command_rules.h"
+#include "app/case_standing.h"
+#include "app/case_store.h"
+#include "app/command_rules.h"
 #include "services/common/authenticator.h"
 #include "identity/client_certificate.h"
 #include "identity/rate_limiter.h"
@@ -88,7 +88,7 @@ std::string WriteCase(eventstore::EventLog& log) {
   ctx.caller = {"asc-northshire", common::v1::AGENCY_KIND_ADULT_SOCIAL_CARE, "sw.1", {}};
   ctx.now = absl::Now();
   auto append = [&](const std::string& stream, std::vector<events::v1::Event> events) {
-    services::CaseStore store(log);
+    app::CaseStore store(log);
     return store.Append(stream, eventstore::ExpectedVersion::Any(), events, ctx,
                         absl::InfiniteFuture()).ok();
   };
@@ -276,20 +276,20 @@ int Run(int calls) {
     std::fprintf(stderr, "auth_bench: the bench case could not be written\n");
     return 1;
   }
-  services::CaseStore store(**log);
+  app::CaseStore store(**log);
   const domain::Caller police{"police-northshire", common::v1::AGENCY_KIND_POLICE, "di.1",
                               {common::v1::ROLE_SAFEGUARDING_MANAGER}};
-  absl::StatusOr<services::LoadedStream> loaded = store.Load(concern_stream, absl::InfiniteFuture());
+  absl::StatusOr<app::LoadedStream> loaded = store.Load(concern_stream, absl::InfiniteFuture());
   const std::vector<std::string> host = partnership->host_asc_agency_ids();
   const Latency load = Time(calls, [&] {
     if (!store.Load(concern_stream, absl::InfiniteFuture()).ok()) ++failures;
   });
   const Latency who = Time(calls, [&] {
-    absl::StatusOr<domain::access::CaseStanding> standing = services::StandingOnCase(
+    absl::StatusOr<domain::access::CaseStanding> standing = app::StandingOnCase(
         store, *loaded, police.agency_id, host, absl::InfiniteFuture());
     // The police raised it: triaging it is the MASH's, so this is refused.
     if (!standing.ok() ||
-        services::AuthorizeOnCase(police, "hub.api.v1.Mash/TriageConcern", *standing,
+        app::AuthorizeOnCase(police, "hub.api.v1.Mash/TriageConcern", *standing,
                                   "concern_id").ok()) {
       ++failures;
     }

@@ -146,7 +146,7 @@ void PersonCommand(std::string_view bytes, const domain::Caller& caller, int whi
           services::RegisterPersonFromProto(caller, r, kScenarioNow);
       if (!in.ok()) return CheckRefusal(in.status(), "RegisterPerson");
       people::RegisterPerson command = *in;
-      command.person_id = services::DeriveId(command.ctx.command_key, "person");
+      command.person_id = app::DeriveId(command.ctx.command_key, "person");
       const std::string stream = domain::PersonStream(command.person_id);
       CheckStream(stream, "RegisterPerson");
       if (auto events = CheckDecided(people::Decide(people::PersonState{}, command), command.ctx,
@@ -201,7 +201,7 @@ void RaiseConcern(std::string_view bytes, const domain::Caller& caller) {
   intake::RaiseConcern command = *in;
   // What ReferralIntakeService fills in: the concern id, the host authority, and the person
   // (the scenario's for a known person, a new one otherwise) with their history.
-  command.concern_id = services::DeriveId(command.ctx.command_key, "concern");
+  command.concern_id = app::DeriveId(command.ctx.command_key, "concern");
   command.host_local_authority_code = s.partnership.config().host_local_authority_code();
   if (!command.person_id.empty()) {
     CheckStream(domain::PersonStream(command.person_id), "RaiseConcern (person_id)");
@@ -211,7 +211,7 @@ void RaiseConcern(std::string_view bytes, const domain::Caller& caller) {
     command.episode = static_cast<int>(s.person.concern_ids.size()) + 1;
     command.previous_concern_ids = s.person.concern_ids;
   } else {
-    command.person_id = services::DeriveId(command.ctx.command_key, "person");
+    command.person_id = app::DeriveId(command.ctx.command_key, "person");
     for (const cv1::Identifier& id : command.adult.identifiers()) {
       CheckStream(domain::IdentifierStream(id), "RaiseConcern (identifier claim)");
     }
@@ -276,7 +276,7 @@ void MashCommand(std::string_view bytes, const domain::Caller& caller, int which
       if (!Parse(bytes, r)) return;
       Intake(services::RecordThresholdDecisionFromProto(caller, r, kScenarioNow),
              "RecordThresholdDecision", &domain::ConcernStream, [&](auto in, const std::string& stream) {
-               in.command.enquiry_id = services::DeriveId(in.command.ctx.command_key, "enquiry");
+               in.command.enquiry_id = app::DeriveId(in.command.ctx.command_key, "enquiry");
                absl::StatusOr<intake::ThresholdDecisionEvents> decided =
                    intake::DecideThreshold(s.concern, in.command);
                absl::StatusOr<Events> concern_events =

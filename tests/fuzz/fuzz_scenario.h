@@ -24,7 +24,7 @@
 #include "domain/intake/concern.h"
 #include "domain/intake/working_calendar.h"
 #include "domain/people/person.h"
-#include "services/common/command_request.h"
+#include "app/command_request.h"
 #include "config/partnership.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -69,7 +69,7 @@ inline domain::CommandContext ScenarioContext(const domain::Caller& caller,
   ctx.caller = caller;
   ctx.now = kScenarioNow - absl::Hours(1);  // the case was built this morning
   ctx.command_key = absl::StrCat(caller.agency_id, "/", command_id);
-  ctx.new_id = services::DeriveId(ctx.command_key, "new");
+  ctx.new_id = app::DeriveId(ctx.command_key, "new");
   return ctx;
 }
 

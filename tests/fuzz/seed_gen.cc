@@ -34,7 +34,7 @@
 #include "projections/person_index/person_index.h"
 #include "projections/sac/sac.h"
 #include "projections/worklists/worklists.h"
-#include "services/common/command_request.h"
+#include "app/command_request.h"
 #include "tests/fuzz/fuzz_scenario.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -139,7 +139,7 @@ std::vector<std::string> StoredRecords(const std::vector<std::pair<std::string, 
   for (size_t i = 0; i < log.size(); ++i) {
     const auto& [stream, event] = log[i];
     eventstore::RecordedEvent r;
-    r.event_id = services::DeriveId(stream, absl::StrCat("event-", i));
+    r.event_id = app::DeriveId(stream, absl::StrCat("event-", i));
     r.type = domain::EventTypeName(event);
     r.payload = event.SerializeAsString();
     r.metadata.actor_agency = event.actor().agency_id();

@@ -1,4 +1,4 @@
-#include "services/common/command_request.h"
+#include "app/command_request.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -13,7 +13,7 @@
 #include "openssl/rand.h"
 #include "openssl/sha.h"
 
-namespace hub::services {
+namespace hub::app {
 namespace {
 
 bool IsIdChar(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-'; }
@@ -261,4 +261,4 @@ absl::Status CheckTimestamp(std::string_view field, const google::protobuf::Time
   return absl::OkStatus();
 }
 
-}  // namespace hub::services
+}  // namespace hub::app

@@ -1,4 +1,4 @@
-#include "services/common/case_store.h"
+#include "app/case_store.h"
 
 #include <memory>
 
@@ -9,7 +9,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
-namespace hub::services {
+namespace hub::app {
 namespace {
 
 using ::hub::testing::StatusIs;
@@ -160,4 +160,4 @@ TEST_F(CaseStoreTest, DomainRefusalPassesThroughAndWritesNothing) {
 }
 
 }  // namespace
-}  // namespace hub::services
+}  // namespace hub::app

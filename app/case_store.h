@@ -18,7 +18,7 @@
 #include "hub/api/v1/command.pb.h"
 #include "hub/events/v1/events.pb.h"
 
-namespace hub::services {
+namespace hub::app {
 
 // A stream as read: its decoded events in order, with their log positions.
 struct LoadedStream {
@@ -95,4 +95,4 @@ using AuthorizeFn = absl::FunctionRef<absl::Status(const LoadedStream&)>;
 
 void ToProto(const CommandOutcome& outcome, api::v1::CommandResult* result);
 
-}  // namespace hub::services
+}  // namespace hub::app

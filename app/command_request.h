@@ -18,7 +18,7 @@
 #include "hub/api/v1/command.pb.h"
 #include "identity/access.h"
 
-namespace hub::services {
+namespace hub::app {
 
 inline constexpr size_t kMaxCommandIdLength = 64;
 
@@ -85,4 +85,4 @@ template <typename E>
 std::string Field(std::string_view parent, std::string_view child);
 std::string Field(std::string_view parent, int index);
 
-}  // namespace hub::services
+}  // namespace hub::app

@@ -1,4 +1,4 @@
-#include "services/common/command_request.h"
+#include "app/command_request.h"
 
 #include <string>
 
@@ -7,7 +7,7 @@
 #include "hub/common/v1/reference.pb.h"
 #include "tests/testing/status_matchers.h"
 
-namespace hub::services {
+namespace hub::app {
 namespace {
 
 using ::hub::testing::StatusIs;
@@ -149,4 +149,4 @@ TEST(CommandRequestTest, ConfiguredLimitsApply) {
 }
 
 }  // namespace
-}  // namespace hub::services
+}  // namespace hub::app

@@ -16,11 +16,9 @@
 #include "absl/status/statusor.h"
 #include "domain/access/case_standing.h"
 #include "domain/common/context.h"
-#include "grpcpp/server_context.h"
-#include "services/common/authenticator.h"
 #include "hub/common/v1/reference.pb.h"
 
-namespace hub::services {
+namespace hub::app {
 
 // A rule that names no parties: not a command on an existing case (reads, creation, the raw log).
 inline constexpr uint32_t kAnyParty = ~0u;
@@ -38,12 +36,6 @@ inline constexpr uint32_t kAnyParty = ~0u;
                                            const domain::access::CaseStanding& standing,
                                            std::string_view case_field);
 
-// Authenticate, then AuthorizeCall: what a handler that needs only the caller's identity and
-// the table does first. A null `authenticator` refuses (kUnauthenticated): deny by default.
-[[nodiscard]] absl::StatusOr<domain::Caller> AuthorizeCaller(const Authenticator* authenticator,
-                                                             const grpc::ServerContextBase& context,
-                                                             std::string_view method);
-
 // The roles allowed for `method`; empty if it has no rule (it is then always refused).
 std::vector<common::v1::Role> RolesFor(std::string_view method);
 // The kinds of agency `method` is reserved for; empty when any agency's callers may.
@@ -52,4 +44,4 @@ std::vector<common::v1::AgencyKind> AgencyKindsFor(std::string_view method);
 // method that is not a command on a case, 0 for a method without a rule.
 uint32_t PartiesFor(std::string_view method);
 
-}  // namespace hub::services
+}  // namespace hub::app

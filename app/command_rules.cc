@@ -1,4 +1,4 @@
-#include "services/common/command_rules.h"
+#include "app/command_rules.h"
 
 #include <algorithm>
 #include <initializer_list>
@@ -9,7 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "domain/common/labels.h"
 
-namespace hub::services {
+namespace hub::app {
 namespace {
 
 using common::v1::AgencyKind;
@@ -184,18 +184,6 @@ std::string_view ShortName(std::string_view method) {
 
 }  // namespace
 
-absl::StatusOr<domain::Caller> AuthorizeCaller(const Authenticator* authenticator,
-                                               const grpc::ServerContextBase& context,
-                                               std::string_view method) {
-  if (authenticator == nullptr) {
-    return absl::UnauthenticatedError("no caller identity is configured; calls are refused");
-  }
-  absl::StatusOr<domain::Caller> caller = authenticator->Authenticate(context);
-  if (!caller.ok()) return caller.status();
-  if (absl::Status allowed = AuthorizeCall(*caller, method); !allowed.ok()) return allowed;
-  return caller;
-}
-
 std::vector<Role> RolesFor(std::string_view method) {
   const Rule* rule = Find(method);
   return rule == nullptr ? std::vector<Role>{} : rule->roles;
@@ -261,4 +249,4 @@ absl::Status AuthorizeOnCase(const domain::Caller& caller, std::string_view meth
       caller.agency_id, " is ", standing.Describe()));
 }
 
-}  // namespace hub::services
+}  // namespace hub::app

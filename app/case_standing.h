@@ -10,9 +10,9 @@
 #include "absl/time/time.h"
 #include "domain/access/case_standing.h"
 #include "domain/people/person.h"
-#include "services/common/case_store.h"
+#include "app/case_store.h"
 
-namespace hub::services {
+namespace hub::app {
 
 // The case's parties, given one of its streams as loaded: the concern stream (the enquiry it
 // opened is loaded too) or an enquiry stream (its concern is loaded too). A stream that does
@@ -31,4 +31,4 @@ namespace hub::services {
     CaseStore& store, const domain::people::PersonState& person, const std::string& agency_id,
     const std::vector<std::string>& host_asc_agency_ids, absl::Time deadline);
 
-}  // namespace hub::services
+}  // namespace hub::app

@@ -1,11 +1,11 @@
-#include "services/common/case_standing.h"
+#include "app/case_standing.h"
 
 #include "base/status_macros.h"
 #include "domain/common/streams.h"
 #include "domain/enquiry/enquiry.h"
 #include "domain/intake/concern.h"
 
-namespace hub::services {
+namespace hub::app {
 
 absl::StatusOr<domain::access::CaseParties> LoadCaseParties(CaseStore& store,
                                                             const LoadedStream& loaded,
@@ -56,4 +56,4 @@ absl::StatusOr<domain::access::CaseStanding> StandingOnPerson(
   return standing;
 }
 
-}  // namespace hub::services
+}  // namespace hub::app

@@ -1,13 +1,13 @@
-#include "services/common/case_store.h"
+#include "app/case_store.h"
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "domain/common/envelope.h"
-#include "services/common/command_request.h"
+#include "app/command_request.h"
 
-namespace hub::services {
+namespace hub::app {
 namespace {
 
 constexpr int kReadBatch = 500;
@@ -154,4 +154,4 @@ void ToProto(const CommandOutcome& outcome, api::v1::CommandResult* result) {
   result->set_replayed(outcome.replayed);
 }
 
-}  // namespace hub::services
+}  // namespace hub::app
