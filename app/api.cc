@@ -14,9 +14,9 @@ std::string Method::full_name() const {
 
 void Api::Add(Method method) {
   const bool streams = method.descriptor->server_streaming();
-  const bool well_formed = !method.descriptor->client_streaming() &&
-                           (streams ? (method.server_stream && !method.unary)
-                                    : (method.unary && !method.server_stream));
+  const bool well_formed =
+      !method.descriptor->client_streaming() &&
+      (streams ? (method.server_stream && !method.unary) : (method.unary && !method.server_stream));
   std::string name = method.full_name();
   if (!well_formed || by_name_.contains(name)) {
     HUB_LOG(ERROR) << "api: bad or duplicate registration of " << name;

@@ -45,8 +45,8 @@ using ServerStreamFn = std::function<absl::Status(
 
 struct Method {
   const google::protobuf::MethodDescriptor* descriptor = nullptr;
-  UnaryFn unary;                  // set for unary methods
-  ServerStreamFn server_stream;   // set for server-streaming methods
+  UnaryFn unary;                 // set for unary methods
+  ServerStreamFn server_stream;  // set for server-streaming methods
 
   std::string full_name() const;  // "<package>.<Service>/<Method>"
 };

@@ -44,8 +44,9 @@ TEST(ApiTest, FindsRegisteredMethodsByTheirGrpcNameAndCallsThem) {
 TEST(ApiTest, RefusesADuplicateOrAMethodOfTheWrongKind) {
   auto triage = [] {
     return Method{MethodNamed("hub.api.v1.Mash.TriageConcern"),
-                  [](const Call&, const google::protobuf::Message&,
-                     google::protobuf::Message&) { return absl::OkStatus(); },
+                  [](const Call&, const google::protobuf::Message&, google::protobuf::Message&) {
+                    return absl::OkStatus();
+                  },
                   nullptr};
   };
   EXPECT_DEATH(

@@ -4,8 +4,8 @@
 // operators; health checking and reflection on both. Shuts down cleanly on SIGTERM or SIGINT.
 // Wiring only: behaviour lives in the libraries.
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -22,7 +22,7 @@
 #include <system_error>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "absl/cleanup/cleanup.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -32,25 +32,30 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "app/case_store.h"
+#include "app/command_request.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/status_macros.h"
+#include "config/partnership.h"
+#include "domain/common/envelope.h"
+#include "domain/common/streams.h"
+#include "eventstore/kv_store.h"
 #include "eventstore/rocksdb/rocksdb_event_log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "base/clock.h"
 #include "identity/access.h"
-#include "services/common/authenticator.h"
-#include "app/case_store.h"
-#include "app/command_request.h"
 #include "identity/rate_limiter.h"
-#include "services/common/tls_authenticator.h"
-#include "config/partnership.h"
+#include "policy/agreement.h"
+#include "services/common/authenticator.h"
 #include "services/common/service_deps.h"
+#include "services/common/tls_authenticator.h"
 #include "services/enquiry/advocacy_service.h"
 #include "services/enquiry/enquiry_service.h"
 #include "services/eventstore/event_store_service.h"
@@ -59,10 +64,6 @@
 #include "services/intake/people_service.h"
 #include "services/intake/referral_intake_service.h"
 #include "services/views/views_service.h"
-#include "domain/common/envelope.h"
-#include "domain/common/streams.h"
-#include "eventstore/kv_store.h"
-#include "policy/agreement.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "HOST:PORT to serve gRPC on; port 0 picks a free port (see --port_file)");
@@ -166,9 +167,7 @@ absl::Status ParseListen(const std::string& listen, std::string& host, int& port
 struct Hosted {
   bool eventstore = false, people = false, intake = false, mash = false, enquiry = false,
        advocacy = false, views = false;
-  bool any_safeguarding() const {
-    return people || intake || mash || enquiry || advocacy || views;
-  }
+  bool any_safeguarding() const { return people || intake || mash || enquiry || advocacy || views; }
 };
 
 absl::StatusOr<Hosted> ParseServices(const std::string& flag) {
@@ -213,8 +212,8 @@ absl::Status CheckResolvesToLoopbackOnly(const std::string& flag, std::string ho
   hints.ai_flags = AI_PASSIVE;
   addrinfo* found = nullptr;
   if (const int error = ::getaddrinfo(host.c_str(), nullptr, &hints, &found); error != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot resolve '", host,
-                                                   "': ", ::gai_strerror(error)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": cannot resolve '", host, "': ", ::gai_strerror(error)));
   }
   absl::Status status = absl::OkStatus();
   for (const addrinfo* a = found; a != nullptr && status.ok(); a = a->ai_next) {
@@ -226,8 +225,8 @@ absl::Status CheckResolvesToLoopbackOnly(const std::string& flag, std::string ho
       ::inet_ntop(AF_INET, &addr, text, sizeof(text));
     } else if (a->ai_family == AF_INET6) {
       const in6_addr& addr = reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr;
-      loopback = IN6_IS_ADDR_LOOPBACK(&addr) ||
-                 (IN6_IS_ADDR_V4MAPPED(&addr) && addr.s6_addr[12] == 127);
+      loopback =
+          IN6_IS_ADDR_LOOPBACK(&addr) || (IN6_IS_ADDR_V4MAPPED(&addr) && addr.s6_addr[12] == 127);
       ::inet_ntop(AF_INET6, &addr, text, sizeof(text));
     }
     if (!loopback) {
@@ -295,8 +294,8 @@ absl::StatusOr<std::string> LoadOrCreateLookupKey(const std::string& data_dir) {
   if (std::ifstream in(path, std::ios::binary); in) {
     std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (key.size() != 32) {
-      return absl::DataLossError(absl::StrCat(path, ": expected a 32-byte key, found ",
-                                              key.size(), " bytes"));
+      return absl::DataLossError(
+          absl::StrCat(path, ": expected a 32-byte key, found ", key.size(), " bytes"));
     }
     return key;
   }
@@ -323,285 +322,353 @@ int WaitForStopSignal(const sigset_t& signals) {
   return signal;
 }
 
-absl::Status Run(const sigset_t& stop_signals) {
+// Everything the flags and configuration files say, checked before anything is opened, so that
+// a bad configuration never leaves a half-started server. Not moved once loaded: the caller
+// identity keeps references into it.
+struct Settings {
+  std::string host;        // of --listen
+  std::string admin_host;  // of --admin_listen, when the raw log is hosted
+  Hosted hosted;
+  bool tls = false;
+  bool dev_identity = false;
+  std::optional<config::Partnership> partnership;
+  std::optional<policy::Agreement> agreement;  // when the views are hosted
+  identity::AccessPolicy access = identity::AccessPolicy::Defaults();
+  std::string data_dir;    // absolute, created
+  std::string backup_dir;  // canonical, created; empty: backups refused
+};
+
+// --listen, --admin_listen, --services and how callers are identified.
+absl::Status LoadListenSettings(Settings& settings) {
   // --config on the command line became --flagfile; one set inside a file would be ignored.
   if (!absl::GetFlag(FLAGS_config).empty()) {
     return absl::InvalidArgumentError("--config cannot be nested; use --flagfile in a config");
   }
-  std::string host;
   int port = 0;
-  HUB_RETURN_IF_ERROR(ParseListen(absl::GetFlag(FLAGS_listen), host, port));
-  HUB_ASSIGN_OR_RETURN(const Hosted hosted, ParseServices(absl::GetFlag(FLAGS_services)));
-
-  // The partnership and the caller identity, before the log is opened: a bad configuration
-  // must not leave a half-started server.
-  const bool tls = !absl::GetFlag(FLAGS_tls_cert).empty();
-  const bool dev_identity = absl::GetFlag(FLAGS_dev_identity_from_metadata);
-  if (tls && dev_identity) {
+  HUB_RETURN_IF_ERROR(ParseListen(absl::GetFlag(FLAGS_listen), settings.host, port));
+  HUB_ASSIGN_OR_RETURN(settings.hosted, ParseServices(absl::GetFlag(FLAGS_services)));
+  settings.tls = !absl::GetFlag(FLAGS_tls_cert).empty();
+  settings.dev_identity = absl::GetFlag(FLAGS_dev_identity_from_metadata);
+  if (settings.tls && settings.dev_identity) {
     return absl::InvalidArgumentError(
         "--dev_identity_from_metadata: not with --tls_cert; a TLS server identifies callers by "
         "their certificates and tokens only");
   }
-  if (!tls && !dev_identity) {
+  if (!settings.tls && !settings.dev_identity) {
     return absl::InvalidArgumentError(
         "no caller identity: serve mutual TLS (--tls_cert, --tls_key, --tls_client_ca, --jwks, "
         "--access; deploy/make-trial-credentials.sh makes trial credentials) or, for tests on "
         "a loopback address, --dev_identity_from_metadata");
   }
-  std::string admin_host;
-  int admin_port = 0;
-  if (hosted.eventstore) {
-    HUB_RETURN_IF_ERROR(ParseListen(absl::GetFlag(FLAGS_admin_listen), admin_host, admin_port));
+  if (settings.hosted.eventstore) {
+    HUB_RETURN_IF_ERROR(ParseListen(absl::GetFlag(FLAGS_admin_listen), settings.admin_host, port));
   }
-  if (dev_identity) {
-    HUB_RETURN_IF_ERROR(CheckResolvesToLoopbackOnly("--listen", host));
-    if (hosted.eventstore) {
-      HUB_RETURN_IF_ERROR(CheckResolvesToLoopbackOnly("--admin_listen", admin_host));
+  if (settings.dev_identity) {
+    HUB_RETURN_IF_ERROR(CheckResolvesToLoopbackOnly("--listen", settings.host));
+    if (settings.hosted.eventstore) {
+      HUB_RETURN_IF_ERROR(CheckResolvesToLoopbackOnly("--admin_listen", settings.admin_host));
     }
   }
+  return absl::OkStatus();
+}
+
+// The partnership, the agreement, the access file and the emergency access duration.
+absl::Status LoadConfiguration(Settings& settings) {
   if (absl::GetFlag(FLAGS_partnership).empty()) {
     return absl::InvalidArgumentError(
         "--partnership: required: callers are agencies of the partnership (see "
         "deploy/partnership.example.textproto)");
   }
-  HUB_ASSIGN_OR_RETURN(config::Partnership partnership,
+  HUB_ASSIGN_OR_RETURN(settings.partnership,
                        config::Partnership::Load(absl::GetFlag(FLAGS_partnership)));
-  std::optional<policy::Agreement> agreement;
-  if (hosted.views) {
+  if (settings.hosted.views) {
     if (absl::GetFlag(FLAGS_agreement).empty()) {
       return absl::InvalidArgumentError(
           "--agreement: required to host the views (see deploy/agreement.example.textproto)");
     }
-    HUB_ASSIGN_OR_RETURN(agreement, policy::Agreement::Load(absl::GetFlag(FLAGS_agreement)));
+    HUB_ASSIGN_OR_RETURN(settings.agreement,
+                         policy::Agreement::Load(absl::GetFlag(FLAGS_agreement)));
   }
   if (const absl::Duration d = absl::GetFlag(FLAGS_emergency_access_duration);
       d < absl::Minutes(1) || d > absl::Hours(24)) {
     return absl::InvalidArgumentError(
         "--emergency_access_duration: between 1m and 24h (break-glass is for emergencies)");
   }
-  identity::AccessPolicy access = identity::AccessPolicy::Defaults();
   if (!absl::GetFlag(FLAGS_access).empty()) {
-    HUB_ASSIGN_OR_RETURN(access,
-                         identity::AccessPolicy::Load(absl::GetFlag(FLAGS_access), partnership));
-  } else if (tls) {
+    HUB_ASSIGN_OR_RETURN(settings.access, identity::AccessPolicy::Load(absl::GetFlag(FLAGS_access),
+                                                                       *settings.partnership));
+  } else if (settings.tls) {
     return absl::InvalidArgumentError(
         "--access: required with --tls_cert (see deploy/access.example.textproto)");
   }
-  app::SetRequestLimits(access.request_limits());
-  identity::RateLimiter limiter(access.rate_limits(), SystemClock::Get());
-  std::unique_ptr<services::Authenticator> authenticator;
-  std::shared_ptr<grpc::ServerCredentials> credentials;
+  return absl::OkStatus();
+}
+
+// The data directory (created) and the backup directory (created, canonical: a backup's name
+// is checked against it lexically, services/eventstore/translate.h).
+absl::Status PrepareDirectories(Settings& settings) {
+  std::error_code ec;
+  settings.data_dir =
+      std::filesystem::absolute(absl::GetFlag(FLAGS_data_dir), ec).lexically_normal().string();
+  std::filesystem::create_directories(settings.data_dir, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create data directory ", settings.data_dir, ": ", ec.message()));
+  }
+  settings.backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  if (settings.backup_dir.empty()) return absl::OkStatus();
+  std::filesystem::create_directories(settings.backup_dir, ec);
+  if (!ec) settings.backup_dir = std::filesystem::canonical(settings.backup_dir, ec).string();
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--backup_dir: cannot create ", settings.backup_dir, ": ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Settings>> LoadSettings() {
+  auto settings = std::make_unique<Settings>();
+  HUB_RETURN_IF_ERROR(LoadListenSettings(*settings));
+  HUB_RETURN_IF_ERROR(LoadConfiguration(*settings));
+  HUB_RETURN_IF_ERROR(PrepareDirectories(*settings));
+  return settings;
+}
+
+// Who is calling: the gRPC credentials, and the authenticator every handler asks.
+struct CallerIdentity {
   std::unique_ptr<identity::ClientCertificateVerifier> certificate_verifier;
   std::unique_ptr<identity::TokenVerifier> token_verifier;
   std::unique_ptr<services::CallerIdentifier> identifier;
-  std::string identity_warning;  // logged once the log is open, after any start-up error
-  if (tls) {
-    HUB_RETURN_IF_ERROR(access.CheckServesTls());
-    for (const auto& [flag, value] :
-         {std::pair{"--tls_key", absl::GetFlag(FLAGS_tls_key)},
-          std::pair{"--tls_client_ca", absl::GetFlag(FLAGS_tls_client_ca)},
-          std::pair{"--jwks", absl::GetFlag(FLAGS_jwks)}}) {
-      if (value.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(flag, ": required with --tls_cert"));
-      }
-    }
-    HUB_ASSIGN_OR_RETURN(const std::string cert_pem,
-                         config::ReadConfigFile(absl::GetFlag(FLAGS_tls_cert), "--tls_cert"));
-    HUB_ASSIGN_OR_RETURN(const std::string key_pem,
-                         config::ReadConfigFile(absl::GetFlag(FLAGS_tls_key), "--tls_key"));
-    HUB_ASSIGN_OR_RETURN(const std::string ca_pem,
-                         config::ReadConfigFile(absl::GetFlag(FLAGS_tls_client_ca),
-                                                  "--tls_client_ca"));
-    HUB_ASSIGN_OR_RETURN(certificate_verifier, identity::ClientCertificateVerifier::Create(
-                                                   absl::GetFlag(FLAGS_tls_client_ca)));
-    HUB_ASSIGN_OR_RETURN(token_verifier,
-                         identity::TokenVerifier::Create(access.token_policy(),
-                                                         absl::GetFlag(FLAGS_jwks),
-                                                         SystemClock::Get()));
-    identifier = std::make_unique<services::CallerIdentifier>(
-        access, partnership, *certificate_verifier, *token_verifier, SystemClock::Get());
-    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
-    ssl.pem_root_certs = ca_pem;  // offered to clients as acceptable issuers
-    ssl.pem_key_cert_pairs.push_back({key_pem, cert_pem});
-    credentials = grpc::SslServerCredentials(ssl);
-    credentials->SetAuthMetadataProcessor(services::NewTlsAuthProcessor(*identifier, limiter));
-    authenticator = services::NewTlsAuthenticator(*identifier);
-  } else {
-    identity_warning =
-        "DEVELOPMENT IDENTITY over plaintext: callers are whoever their x-hub-agency, "
-        "x-hub-user and x-hub-roles metadata say; never use this with real data";
-    credentials = grpc::InsecureServerCredentials();
-    authenticator = services::NewMetadataAuthenticator(partnership, &limiter);
-  }
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  std::unique_ptr<services::Authenticator> authenticator;
+  std::string warning;  // logged once the log is open, after any start-up error
+};
 
+// Mutual TLS: agencies by their client certificates, practitioners by their tokens.
+absl::Status MakeTlsIdentity(const Settings& settings, identity::RateLimiter& limiter,
+                             CallerIdentity& id) {
+  HUB_RETURN_IF_ERROR(settings.access.CheckServesTls());
+  for (const auto& [flag, value] :
+       {std::pair{"--tls_key", absl::GetFlag(FLAGS_tls_key)},
+        std::pair{"--tls_client_ca", absl::GetFlag(FLAGS_tls_client_ca)},
+        std::pair{"--jwks", absl::GetFlag(FLAGS_jwks)}}) {
+    if (value.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": required with --tls_cert"));
+    }
+  }
+  HUB_ASSIGN_OR_RETURN(const std::string cert_pem,
+                       config::ReadConfigFile(absl::GetFlag(FLAGS_tls_cert), "--tls_cert"));
+  HUB_ASSIGN_OR_RETURN(const std::string key_pem,
+                       config::ReadConfigFile(absl::GetFlag(FLAGS_tls_key), "--tls_key"));
+  HUB_ASSIGN_OR_RETURN(
+      const std::string ca_pem,
+      config::ReadConfigFile(absl::GetFlag(FLAGS_tls_client_ca), "--tls_client_ca"));
+  HUB_ASSIGN_OR_RETURN(id.certificate_verifier, identity::ClientCertificateVerifier::Create(
+                                                    absl::GetFlag(FLAGS_tls_client_ca)));
+  HUB_ASSIGN_OR_RETURN(id.token_verifier, identity::TokenVerifier::Create(
+                                              settings.access.token_policy(),
+                                              absl::GetFlag(FLAGS_jwks), SystemClock::Get()));
+  id.identifier = std::make_unique<services::CallerIdentifier>(
+      settings.access, *settings.partnership, *id.certificate_verifier, *id.token_verifier,
+      SystemClock::Get());
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
+  ssl.pem_root_certs = ca_pem;  // offered to clients as acceptable issuers
+  ssl.pem_key_cert_pairs.push_back({key_pem, cert_pem});
+  id.credentials = grpc::SslServerCredentials(ssl);
+  id.credentials->SetAuthMetadataProcessor(services::NewTlsAuthProcessor(*id.identifier, limiter));
+  id.authenticator = services::NewTlsAuthenticator(*id.identifier);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<CallerIdentity>> MakeCallerIdentity(const Settings& settings,
+                                                                   identity::RateLimiter& limiter) {
+  auto id = std::make_unique<CallerIdentity>();
+  if (settings.tls) {
+    HUB_RETURN_IF_ERROR(MakeTlsIdentity(settings, limiter, *id));
+    return id;
+  }
+  id->warning =
+      "DEVELOPMENT IDENTITY over plaintext: callers are whoever their x-hub-agency, "
+      "x-hub-user and x-hub-roles metadata say; never use this with real data";
+  id->credentials = grpc::InsecureServerCredentials();
+  id->authenticator = services::NewMetadataAuthenticator(*settings.partnership, &limiter);
+  return id;
+}
+
+// A directory that has held real agencies' data is never served with an identity anyone can
+// claim; one served over TLS is marked before the first call.
+absl::Status CheckIdentityMark(eventstore::EventLog& log, const Settings& settings) {
+  if (!settings.dev_identity) return MarkServedWithTls(log, absl::GetFlag(FLAGS_listen));
+  HUB_ASSIGN_OR_RETURN(const bool served, ServedWithTls(log));
+  if (!served) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "--dev_identity_from_metadata: refused: the data directory ", settings.data_dir,
+      " has been served over mutual TLS, so it may hold real people's data, and the "
+      "development identity lets any caller be whoever it claims; serve it with TLS, or "
+      "use a fresh --data_dir for development"));
+}
+
+// The read models and the projections that keep them, for the views; the agreement in force
+// recorded in the log first.
+struct ReadSide {
+  std::unique_ptr<eventstore::KvStore> store;
+  std::unique_ptr<projections::ProjectionEngine> engine;  // started
+};
+
+absl::Status StartReadSide(eventstore::EventLog& log, const Settings& settings,
+                           ReadSide& read_side) {
   std::error_code ec;
-  const std::string data_dir =
-      std::filesystem::absolute(absl::GetFlag(FLAGS_data_dir), ec).lexically_normal().string();
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot create data directory ", data_dir, ": ", ec.message()));
+  std::string views_dir = absl::GetFlag(FLAGS_views_dir);
+  if (views_dir.empty()) views_dir = settings.data_dir + "/views";
+  std::filesystem::create_directories(views_dir, ec);
+  HUB_ASSIGN_OR_RETURN(read_side.store, eventstore::OpenRocksDbKvStore(views_dir, {}));
+  char hostname[256] = {0};
+  ::gethostname(hostname, sizeof(hostname) - 1);
+  HUB_ASSIGN_OR_RETURN(
+      const bool recorded,
+      services::RecordAgreementInForce(
+          log, *settings.agreement,
+          std::filesystem::absolute(absl::GetFlag(FLAGS_agreement), ec).lexically_normal().string(),
+          hostname, absl::Now()));
+  if (recorded) {
+    HUB_LOG(INFO) << "information sharing agreement " << settings.agreement->version() << " ("
+                  << settings.agreement->hash() << ") took effect";
   }
-  std::string backup_dir = absl::GetFlag(FLAGS_backup_dir);
-  if (!backup_dir.empty()) {
-    // Canonical (absolute, no symbolic links), so that a backup's name can be checked against
-    // it lexically (services/eventstore/translate.h).
-    std::filesystem::create_directories(backup_dir, ec);
-    if (!ec) backup_dir = std::filesystem::canonical(backup_dir, ec).string();
-    if (ec) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("--backup_dir: cannot create ", backup_dir, ": ", ec.message()));
-    }
-  }
-  eventstore::RocksDbOptions log_options;
-  HUB_ASSIGN_OR_RETURN(std::unique_ptr<eventstore::EventLog> log,
-                       eventstore::OpenRocksDbEventLog(data_dir, log_options));
-  {
-    // A directory that has held real agencies' data is never served with an identity anyone
-    // can claim; one served over TLS is marked before the first call.
-    absl::Status identity_checked = absl::OkStatus();
-    if (dev_identity) {
-      absl::StatusOr<bool> served = ServedWithTls(*log);
-      if (!served.ok()) {
-        identity_checked = served.status();
-      } else if (*served) {
-        identity_checked = absl::FailedPreconditionError(absl::StrCat(
-            "--dev_identity_from_metadata: refused: the data directory ", data_dir,
-            " has been served over mutual TLS, so it may hold real people's data, and the "
-            "development identity lets any caller be whoever it claims; serve it with TLS, or "
-            "use a fresh --data_dir for development"));
-      }
-    } else {
-      identity_checked = MarkServedWithTls(*log, absl::GetFlag(FLAGS_listen));
-    }
-    if (!identity_checked.ok()) {
-      log->Close();
-      return identity_checked;
-    }
-  }
+  auto engine = std::make_unique<projections::ProjectionEngine>(log, *read_side.store,
+                                                                services::HubProjections());
+  HUB_RETURN_IF_ERROR(engine->Start());
+  read_side.engine = std::move(engine);
+  return absl::OkStatus();
+}
 
-  if (!identity_warning.empty()) HUB_LOG(WARNING) << identity_warning;
-
-  // The read models and the projections that keep them, for the views.
-  std::unique_ptr<eventstore::KvStore> views_store;
-  std::unique_ptr<projections::ProjectionEngine> engine;
-  if (hosted.views) {
-    std::string views_dir = absl::GetFlag(FLAGS_views_dir);
-    if (views_dir.empty()) views_dir = data_dir + "/views";
-    std::filesystem::create_directories(views_dir, ec);
-    absl::StatusOr<std::unique_ptr<eventstore::KvStore>> opened =
-        eventstore::OpenRocksDbKvStore(views_dir, {});
-    if (!opened.ok()) {
-      log->Close();
-      return opened.status();
-    }
-    views_store = std::move(*opened);
-    char hostname[256] = {0};
-    ::gethostname(hostname, sizeof(hostname) - 1);
-    absl::StatusOr<bool> recorded = services::RecordAgreementInForce(
-        *log, *agreement,
-        std::filesystem::absolute(absl::GetFlag(FLAGS_agreement), ec).lexically_normal().string(),
-        hostname, absl::Now());
-    if (!recorded.ok()) {
-      log->Close();
-      return recorded.status();
-    }
-    if (*recorded) {
-      HUB_LOG(INFO) << "information sharing agreement " << agreement->version() << " ("
-                    << agreement->hash() << ") took effect";
-    }
-    engine = std::make_unique<projections::ProjectionEngine>(*log, *views_store,
-                                                             services::HubProjections());
-    if (absl::Status started = engine->Start(); !started.ok()) {
-      log->Close();
-      return started;
-    }
-  }
-  services::EventStoreService::Options store_options;
-  store_options.limits = log_options.limits;
-  store_options.authenticator = authenticator.get();
-  services::EventStoreService event_store(*log, store_options);
-  services::LogAdminService::Options admin_options;
-  admin_options.backup_dir = backup_dir;
-  services::LogAdminService log_admin(*log, authenticator.get(), admin_options);
+// The services hubd hosts, built over the log.
+struct HostedServices {
+  std::unique_ptr<services::EventStoreService> event_store;
+  std::unique_ptr<services::LogAdminService> log_admin;
   std::unique_ptr<services::ServiceDeps> deps;
   std::vector<std::unique_ptr<grpc::Service>> safeguarding;
   services::ViewsService* views = nullptr;  // ends notification streams at shutdown
-  if (hosted.any_safeguarding()) {
-    deps = std::make_unique<services::ServiceDeps>(
-        services::ServiceDeps{*log, partnership, SystemClock::Get(), *authenticator});
-    if (hosted.people) safeguarding.push_back(std::make_unique<services::PeopleService>(*deps));
-    if (hosted.intake) {
-      safeguarding.push_back(std::make_unique<services::ReferralIntakeService>(*deps));
-    }
-    if (hosted.mash) safeguarding.push_back(std::make_unique<services::MashService>(*deps));
-    if (hosted.enquiry) safeguarding.push_back(std::make_unique<services::EnquiryService>(*deps));
-    if (hosted.advocacy) {
-      safeguarding.push_back(std::make_unique<services::AdvocacyService>(*deps));
-    }
-    if (hosted.views) {
-      services::ViewsOptions views_options;
-      views_options.emergency_access_duration = absl::GetFlag(FLAGS_emergency_access_duration);
-      HUB_ASSIGN_OR_RETURN(views_options.lookup_key, LoadOrCreateLookupKey(data_dir));
-      auto views_service =
-          std::make_unique<services::ViewsService>(*deps, *engine, *agreement, views_options);
-      views = views_service.get();
-      safeguarding.push_back(std::move(views_service));
-      safeguarding.push_back(std::make_unique<services::ProjectionAdminService>(*deps, *engine));
-    }
-  }
+  std::vector<std::string> served;          // the safeguarding services' full names
+};
 
+absl::Status HostViews(const Settings& settings, projections::ProjectionEngine& engine,
+                       HostedServices& hosted) {
+  services::ViewsOptions views_options;
+  views_options.emergency_access_duration = absl::GetFlag(FLAGS_emergency_access_duration);
+  HUB_ASSIGN_OR_RETURN(views_options.lookup_key, LoadOrCreateLookupKey(settings.data_dir));
+  auto views = std::make_unique<services::ViewsService>(*hosted.deps, engine, *settings.agreement,
+                                                        views_options);
+  hosted.views = views.get();
+  hosted.safeguarding.push_back(std::move(views));
+  hosted.safeguarding.push_back(
+      std::make_unique<services::ProjectionAdminService>(*hosted.deps, engine));
+  hosted.served.push_back(api::v1::Views::service_full_name());
+  hosted.served.push_back(api::v1::ProjectionAdmin::service_full_name());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<HostedServices>> HostServices(eventstore::EventLog& log,
+                                                             const Settings& settings,
+                                                             const CallerIdentity& id,
+                                                             const ReadSide& read_side) {
+  auto hosted = std::make_unique<HostedServices>();
+  services::EventStoreService::Options store_options;
+  store_options.limits = eventstore::RocksDbOptions().limits;
+  store_options.authenticator = id.authenticator.get();
+  hosted->event_store = std::make_unique<services::EventStoreService>(log, store_options);
+  services::LogAdminService::Options admin_options;
+  admin_options.backup_dir = settings.backup_dir;
+  hosted->log_admin =
+      std::make_unique<services::LogAdminService>(log, id.authenticator.get(), admin_options);
+  const Hosted& h = settings.hosted;
+  hosted->deps = std::make_unique<services::ServiceDeps>(
+      services::ServiceDeps{log, *settings.partnership, SystemClock::Get(), *id.authenticator});
+  auto add = [&](bool wanted, auto make, const std::string& name) {
+    if (!wanted) return;
+    hosted->safeguarding.push_back(make());
+    hosted->served.push_back(name);
+  };
+  const services::ServiceDeps& deps = *hosted->deps;
+  add(
+      h.people, [&] { return std::make_unique<services::PeopleService>(deps); },
+      api::v1::People::service_full_name());
+  add(
+      h.intake, [&] { return std::make_unique<services::ReferralIntakeService>(deps); },
+      api::v1::ReferralIntake::service_full_name());
+  add(
+      h.mash, [&] { return std::make_unique<services::MashService>(deps); },
+      api::v1::Mash::service_full_name());
+  add(
+      h.enquiry, [&] { return std::make_unique<services::EnquiryService>(deps); },
+      api::v1::Enquiry::service_full_name());
+  add(
+      h.advocacy, [&] { return std::make_unique<services::AdvocacyService>(deps); },
+      api::v1::Advocacy::service_full_name());
+  if (h.views) HUB_RETURN_IF_ERROR(HostViews(settings, *read_side.engine, *hosted));
+  return hosted;
+}
+
+// The two gRPC servers and their health. Shutdown ends in order: NOT_SERVING, subscriptions and
+// watches ended (they would hold Shutdown until its deadline), unary calls drained, including
+// appends queued in the log.
+struct Servers {
+  std::unique_ptr<grpc::Server> admin;   // the raw log, when hosted
+  std::unique_ptr<grpc::Server> server;  // the safeguarding services
+  int admin_port = 0;
+  int port = 0;
+
+  void Shutdown(eventstore::EventLog& log, HostedServices& hosted) {
+    log.SetHealthListener(nullptr);  // the health service is shutting down with the server
+    if (server) server->GetHealthCheckService()->Shutdown();
+    if (admin) admin->GetHealthCheckService()->Shutdown();
+    hosted.event_store->Shutdown();
+    if (hosted.views != nullptr) hosted.views->Shutdown();
+    const absl::Time drain_deadline = absl::Now() + kDrainTimeout;
+    if (server) server->Shutdown(absl::ToChronoTime(drain_deadline));
+    if (admin) admin->Shutdown(absl::ToChronoTime(drain_deadline));
+  }
+};
+
+// The raw log has a server of its own: gRPC's receive limit is per server, and the raw
+// EventStore takes appends of up to 8 MiB where the safeguarding services need 4 MiB; apart,
+// it can also stay on loopback, out of the partnership network's reach.
+absl::Status StartServers(const Settings& settings, const CallerIdentity& id,
+                          HostedServices& hosted, Servers& servers) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  // The raw log has a server of its own: gRPC's receive limit is per server, and the raw
-  // EventStore takes appends of up to 8 MiB where the safeguarding services need 4 MiB; apart,
-  // it can also stay on loopback, out of the partnership network's reach.
-  std::unique_ptr<grpc::Server> admin_server;
-  int bound_admin_port = 0;
-  if (hosted.eventstore) {
+  if (settings.hosted.eventstore) {
     grpc::ServerBuilder admin_builder;
-    admin_builder.AddListeningPort(absl::GetFlag(FLAGS_admin_listen), credentials,
-                                   &bound_admin_port);
-    admin_builder.SetMaxReceiveMessageSize(access.max_message_bytes(/*hosts_eventstore=*/true));
-    admin_builder.RegisterService(&event_store);
-    admin_builder.RegisterService(&log_admin);
-    admin_server = admin_builder.BuildAndStart();
-    if (admin_server == nullptr || bound_admin_port == 0) {
-      if (engine) engine->Stop();
-      log->Close();
+    admin_builder.AddListeningPort(absl::GetFlag(FLAGS_admin_listen), id.credentials,
+                                   &servers.admin_port);
+    admin_builder.SetMaxReceiveMessageSize(
+        settings.access.max_message_bytes(/*hosts_eventstore=*/true));
+    admin_builder.RegisterService(hosted.event_store.get());
+    admin_builder.RegisterService(hosted.log_admin.get());
+    servers.admin = admin_builder.BuildAndStart();
+    if (servers.admin == nullptr || servers.admin_port == 0) {
       return absl::UnavailableError(
           absl::StrCat("cannot listen on --admin_listen ", absl::GetFlag(FLAGS_admin_listen)));
     }
   }
   grpc::ServerBuilder builder;
-  int bound_port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), credentials, &bound_port);
-  builder.SetMaxReceiveMessageSize(access.max_message_bytes(/*hosts_eventstore=*/false));
-  for (const auto& service : safeguarding) builder.RegisterService(service.get());
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || bound_port == 0) {
-    if (admin_server) admin_server->Shutdown();
-    if (engine) engine->Stop();
-    log->Close();
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", absl::GetFlag(FLAGS_listen)));
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), id.credentials, &servers.port);
+  builder.SetMaxReceiveMessageSize(settings.access.max_message_bytes(/*hosts_eventstore=*/false));
+  for (const auto& service : hosted.safeguarding) builder.RegisterService(service.get());
+  servers.server = builder.BuildAndStart();
+  if (servers.server == nullptr || servers.port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", absl::GetFlag(FLAGS_listen)));
   }
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  return absl::OkStatus();
+}
+
+// Every service needs the log to write (even a read records its disclosure), so the hub as a
+// whole and each service report NOT_SERVING while the log refuses appends (a full disk) and
+// SERVING again when it recovers by itself.
+void WireHealth(eventstore::EventLog& log, const Servers& servers,
+                const std::vector<std::string>& served) {
+  grpc::HealthCheckServiceInterface* health = servers.server->GetHealthCheckService();
   grpc::HealthCheckServiceInterface* admin_health =
-      admin_server ? admin_server->GetHealthCheckService() : nullptr;
-  std::vector<std::string> served;
-  if (hosted.people) served.push_back(api::v1::People::service_full_name());
-  if (hosted.intake) served.push_back(api::v1::ReferralIntake::service_full_name());
-  if (hosted.mash) served.push_back(api::v1::Mash::service_full_name());
-  if (hosted.enquiry) served.push_back(api::v1::Enquiry::service_full_name());
-  if (hosted.advocacy) served.push_back(api::v1::Advocacy::service_full_name());
-  if (hosted.views) {
-    served.push_back(api::v1::Views::service_full_name());
-    served.push_back(api::v1::ProjectionAdmin::service_full_name());
-  }
-  // Every service needs the log to write (even a read records its disclosure), so the hub as a
-  // whole and each service report NOT_SERVING while the log refuses appends (a full disk) and
-  // SERVING again when it recovers by itself.
+      servers.admin ? servers.admin->GetHealthCheckService() : nullptr;
   auto set_serving = [health, admin_health, served](bool serving) {
     health->SetServingStatus("", serving);
     for (const std::string& name : served) health->SetServingStatus(name, serving);
@@ -611,7 +678,7 @@ absl::Status Run(const sigset_t& stop_signals) {
       admin_health->SetServingStatus(api::v1::LogAdmin::service_full_name(), serving);
     }
   };
-  log->SetHealthListener([set_serving](const eventstore::LogHealth& now) {
+  log.SetHealthListener([set_serving](const eventstore::LogHealth& now) {
     set_serving(now.writable);
     if (now.writable) {
       HUB_LOG(INFO) << "event log writable again: health SERVING";
@@ -619,55 +686,69 @@ absl::Status Run(const sigset_t& stop_signals) {
       HUB_LOG(ERROR) << "event log refuses appends (" << now.reason << "): health NOT_SERVING";
     }
   });
-  set_serving(log->health().writable);
-  if (admin_health != nullptr) {
-    HUB_LOG(INFO) << "raw log (EventStore, LogAdmin) on " << admin_host << ":" << bound_admin_port
-                  << (backup_dir.empty() ? "; backups refused (no --backup_dir)"
-                                         : "; backups into " + backup_dir);
+  set_serving(log.health().writable);
+}
+
+// Says where the hub listens, then writes the port files; the main port file last, because
+// whoever waits for it may rely on everything before having happened.
+absl::Status AnnounceListening(const Settings& settings, const Servers& servers,
+                               const std::vector<std::string>& served) {
+  if (servers.admin) {
+    HUB_LOG(INFO) << "raw log (EventStore, LogAdmin) on " << settings.admin_host << ":"
+                  << servers.admin_port
+                  << (settings.backup_dir.empty() ? "; backups refused (no --backup_dir)"
+                                                  : "; backups into " + settings.backup_dir);
   }
-  HUB_LOG(INFO) << "hubd listening on " << host << ":" << bound_port
-                << (tls ? " (mutual TLS" : " (PLAINTEXT, development identity") << "; data dir "
-                << data_dir << "; services " << absl::StrJoin(served, ", ") << ")";
+  HUB_LOG(INFO) << "hubd listening on " << settings.host << ":" << servers.port
+                << (settings.tls ? " (mutual TLS" : " (PLAINTEXT, development identity")
+                << "; data dir " << settings.data_dir << "; services "
+                << absl::StrJoin(served, ", ") << ")";
   if (const std::string admin_port_file = absl::GetFlag(FLAGS_admin_port_file);
-      admin_server && !admin_port_file.empty()) {
-    if (absl::Status s = WritePortFile(admin_port_file, bound_admin_port); !s.ok()) {
-      server->Shutdown();
-      admin_server->Shutdown();
-      if (engine) engine->Stop();
-      log->Close();
-      return s;
-    }
+      servers.admin && !admin_port_file.empty()) {
+    HUB_RETURN_IF_ERROR(WritePortFile(admin_port_file, servers.admin_port));
   }
-  // Last: whoever waits for the port file may rely on everything above having happened.
   if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
-    if (absl::Status s = WritePortFile(port_file, bound_port); !s.ok()) {
-      log->SetHealthListener(nullptr);
-      server->Shutdown();
-      if (admin_server) admin_server->Shutdown();
-      if (engine) engine->Stop();
-      log->Close();
-      return s;
-    }
+    HUB_RETURN_IF_ERROR(WritePortFile(port_file, servers.port));
   }
+  return absl::OkStatus();
+}
+
+// Starts the hub, serves until SIGTERM or SIGINT, and stops it. Each resource opened is closed
+// by a cleanup declared right after it, so every early return unwinds in reverse order: the
+// servers drain, the projections stop after the last read, the log closes last (completing
+// anything pending, and syncing).
+absl::Status Run(const sigset_t& stop_signals) {
+  HUB_ASSIGN_OR_RETURN(const std::unique_ptr<Settings> settings, LoadSettings());
+  app::SetRequestLimits(settings->access.request_limits());
+  identity::RateLimiter limiter(settings->access.rate_limits(), SystemClock::Get());
+  HUB_ASSIGN_OR_RETURN(const std::unique_ptr<CallerIdentity> id,
+                       MakeCallerIdentity(*settings, limiter));
+
+  HUB_ASSIGN_OR_RETURN(std::unique_ptr<eventstore::EventLog> log,
+                       eventstore::OpenRocksDbEventLog(settings->data_dir, {}));
+  absl::Cleanup close_log = [&log] {
+    log->Close();
+    HUB_LOG(INFO) << "event log closed";
+  };
+  HUB_RETURN_IF_ERROR(CheckIdentityMark(*log, *settings));
+  if (!id->warning.empty()) HUB_LOG(WARNING) << id->warning;
+
+  ReadSide read_side;
+  absl::Cleanup stop_projections = [&read_side] {
+    if (read_side.engine) read_side.engine->Stop();  // after the last read, before the log
+  };
+  if (settings->hosted.views) HUB_RETURN_IF_ERROR(StartReadSide(*log, *settings, read_side));
+  HUB_ASSIGN_OR_RETURN(const std::unique_ptr<HostedServices> hosted,
+                       HostServices(*log, *settings, *id, read_side));
+
+  Servers servers;
+  absl::Cleanup stop_servers = [&] { servers.Shutdown(*log, *hosted); };
+  HUB_RETURN_IF_ERROR(StartServers(*settings, *id, *hosted, servers));
+  WireHealth(*log, servers, hosted->served);
+  HUB_RETURN_IF_ERROR(AnnounceListening(*settings, servers, hosted->served));
 
   const int signal = WaitForStopSignal(stop_signals);
-  HUB_LOG(INFO) << "received " << (signal == SIGTERM ? "SIGTERM" : "SIGINT")
-                << "; shutting down";
-  // Order matters: say NOT_SERVING; end subscriptions (they would hold Shutdown until its
-  // deadline); drain unary calls, including appends queued in the log; then close the log,
-  // which completes anything still pending and syncs.
-  log->SetHealthListener(nullptr);  // the health service is shutting down with the server
-  health->Shutdown();
-  if (admin_health != nullptr) admin_health->Shutdown();
-  event_store.Shutdown();
-  if (views != nullptr) views->Shutdown();
-  const absl::Time drain_deadline = absl::Now() + kDrainTimeout;
-  server->Shutdown(absl::ToChronoTime(drain_deadline));
-  if (admin_server) admin_server->Shutdown(absl::ToChronoTime(drain_deadline));
-  if (engine) engine->Stop();  // after the last read, before the log it folds closes
-  HUB_LOG(INFO) << "gRPC server drained; closing the event log";
-  log->Close();
-  HUB_LOG(INFO) << "hubd stopped";
+  HUB_LOG(INFO) << "received " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << "; shutting down";
   return absl::OkStatus();
 }
 
@@ -711,5 +792,6 @@ int main(int argc, char** argv) {
     HUB_LOG(ERROR) << "hubd: " << status.message();
     return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
+  HUB_LOG(INFO) << "hubd stopped";
   return 0;
 }
